@@ -1,0 +1,109 @@
+package dev.kmodharness.api;
+
+import java.lang.StackWalker.Option;
+import java.util.Objects;
+
+/**
+ * What a module's code may ask of its kernel: request_module, printk, its parameters, its own
+ * name. Every call finds the kernel from the calling class: the class loader of a module's
+ * classes is that module's, and it implements {@link Host}. Called from anywhere else, the
+ * calls throw {@link IllegalStateException}. Holds no state of its own, so many kernels can
+ * share one JVM.
+ */
+public final class Kmod {
+
+    private static final StackWalker STACK = StackWalker.getInstance(Option.RETAIN_CLASS_REFERENCE);
+
+    private Kmod() {
+    }
+
+    /**
+     * request_module(name): runs modprobe for {@code name} on another thread and waits for it
+     * to exit.
+     *
+     * @return 0 when modprobe succeeded, 256 (its wait status) when it failed, or a negative
+     *     errno when no modprobe could be run (-ETIME when all kmod slots stayed busy)
+     */
+    public static int requestModule(String name) {
+        return host().requestModule(Objects.requireNonNull(name, "name"), true);
+    }
+
+    /** request_module_nowait(name): starts modprobe for {@code name} and returns at once. */
+    public static int requestModuleNowait(String name) {
+        return host().requestModule(Objects.requireNonNull(name, "name"), false);
+    }
+
+    /** printk: appends one line to the kernel's ring buffer (dmesg). */
+    public static void printk(String format, Object... args) {
+        host().printk(args.length == 0 ? format : String.format(format, args));
+    }
+
+    /** The value given to parameter {@code name} at load time, or null when none was given. */
+    public static String param(String name) {
+        return host().param(Objects.requireNonNull(name, "name"));
+    }
+
+    /** Parameter {@code name} as an int, {@code defaultValue} when not given. */
+    public static int param(String name, int defaultValue) {
+        String value = host().param(Objects.requireNonNull(name, "name"));
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            return Integer.decode(value.trim());
+        } catch (NumberFormatException e) {
+            return defaultValue;
+        }
+    }
+
+    /** THIS_MODULE's name. */
+    public static String thisModule() {
+        return host().moduleName();
+    }
+
+    /**
+     * msleep(ms): sleeps for {@code ms} milliseconds of kernel time. Use it instead of
+     * {@link Thread#sleep}: the harness sees this wait, so virtual time can advance over it.
+     */
+    public static void msleep(long ms) {
+        if (ms < 0) {
+            throw new IllegalArgumentException("negative sleep: " + ms);
+        }
+        host().msleep(ms);
+    }
+
+    private static Host host() {
+        Class<?> caller = STACK.walk(frames -> frames
+                .map(StackWalker.StackFrame::getDeclaringClass)
+                .filter(c -> c != Kmod.class)
+                .findFirst()
+                .orElse(Kmod.class));
+        if (caller.getClassLoader() instanceof Host host) {
+            return host;
+        }
+        throw new IllegalStateException("Kmod called from " + caller.getName()
+                + ", which is not a class of a module loaded by a kmod-harness kernel");
+    }
+
+    /**
+     * The kernel side of this facade, implemented by the harness's module class loaders. Not
+     * for plugins: call the static methods of {@link Kmod} instead.
+     */
+    public interface Host {
+
+        /** request_module with wait true, request_module_nowait with wait false. */
+        int requestModule(String name, boolean wait);
+
+        /** Appends a line to dmesg. */
+        void printk(String line);
+
+        /** A parameter's value as given at load time, or null. */
+        String param(String name);
+
+        /** The module's name. */
+        String moduleName();
+
+        /** Sleeps for ms milliseconds of kernel time. */
+        void msleep(long ms);
+    }
+}
