@@ -1,0 +1,303 @@
+package dev.kmodharness;
+
+import dev.kmodharness.api.Errno;
+import dev.kmodharness.kmod.Depmod;
+import dev.kmodharness.kmod.KmodRequests;
+import dev.kmodharness.kmod.Modprobe;
+import dev.kmodharness.log.Dmesg;
+import dev.kmodharness.module.ModuleInfo;
+import dev.kmodharness.module.ModuleState;
+import dev.kmodharness.module.Modules;
+import dev.kmodharness.procfs.Procfs;
+import dev.kmodharness.symbols.InvalidModuleException;
+import dev.kmodharness.symbols.ModuleImage;
+import dev.kmodharness.time.ClockMode;
+import dev.kmodharness.time.Scheduler;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One booted kernel: its modules directory (indexed as depmod does), its built-ins, its
+ * module list, dmesg, clock and kmod workers. The front door of the harness:
+ *
+ * <pre>{@code
+ * try (Kernel kernel = Kernel.builder().modules(dir).build()) {
+ *     Modprobe.Result result = kernel.modprobe("i915", "enable_gvt=1");
+ *     kernel.dmesg().forEach(System.out::println);
+ * }
+ * }</pre>
+ *
+ * Kernels share nothing: many can run in one JVM.
+ */
+public final class Kernel implements AutoCloseable {
+
+    private final Scheduler sched;
+    private final Dmesg dmesg;
+    private final Depmod depmod;
+    private final Modules modules;
+    private final KmodRequests kmod;
+
+    private Kernel(Builder b) throws IOException {
+        this.sched = new Scheduler(b.clock, b.timeScale);
+        this.dmesg = new Dmesg(sched::now, b.logLines);
+        this.depmod = Depmod.scan(b.modules);
+        // Modules reach request_module through this.kmod, set just below, before any load.
+        this.modules = new Modules(sched, dmesg, b.symbolTimeout.toNanos(), this::requestFromModule);
+        ModprobeTarget target = new ModprobeTarget();
+        this.kmod = new KmodRequests(sched, dmesg, b.modprobePath, b.kmodConcurrentMax,
+                name -> Modprobe.run(depmod, target, name, Map.of()).status(), modules.moduleWq());
+        List<ModuleImage> builtins = new ArrayList<>();
+        for (String name : b.builtins) {
+            builtins.add(depmod.find(name).orElseThrow(() -> new IllegalArgumentException(
+                    "built-in module " + name + " not found in directory " + depmod.dir())));
+        }
+        sched.enter();
+        try {
+            modules.boot(builtins);
+        } finally {
+            sched.exit();
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * {@code modprobe NAME param=value...}: loads NAME and the modules it needs from the
+     * modules directory, on the calling thread.
+     */
+    public Modprobe.Result modprobe(String name, String... params) {
+        return modprobe(name, parseParams(params));
+    }
+
+    /** {@code modprobe NAME} with parameters as a map. */
+    public Modprobe.Result modprobe(String name, Map<String, String> params) {
+        sched.enter();
+        try {
+            return Modprobe.run(depmod, new ModprobeTarget(), name, params);
+        } finally {
+            sched.exit();
+        }
+    }
+
+    /**
+     * {@code insmod FILE param=value...}: init_module of one JAR, no dependencies.
+     *
+     * @return 0, or a negative errno (-ENOEXEC for a file that is not a module)
+     */
+    public int insmod(Path jar, String... params) {
+        ModuleImage image;
+        try {
+            image = ModuleImage.read(jar);
+        } catch (InvalidModuleException e) {
+            return e.errno();
+        } catch (IOException e) {
+            return -Errno.ENOENT;
+        }
+        return modules.loadModule(image, parseParams(params));
+    }
+
+    /** request_module(name) from kernel context, as lib/test_kmod.c calls it. */
+    public int requestModule(String name) {
+        return kmod.requestModule(name, true);
+    }
+
+    private int requestFromModule(String name, boolean wait) {
+        return kmod.requestModule(name, wait);
+    }
+
+    /** request_module_nowait(name). */
+    public int requestModuleNowait(String name) {
+        return kmod.requestModule(name, false);
+    }
+
+    /**
+     * Waits until no module is UNFORMED or COMING and no modprobe run is left, nowait requests
+     * included. Waits for: module_wq and the end of every modprobe run.
+     */
+    public void awaitIdle() {
+        sched.lock();
+        try {
+            sched.waitEvent(modules.moduleWq(), () -> !modules.anyLoading() && !kmod.busy(), -1);
+        } finally {
+            sched.unlock();
+        }
+    }
+
+    /** dmesg: the ring buffer, one {@code [%5d.%06d] text} string a line. */
+    public List<String> dmesg() {
+        return dmesg.lines();
+    }
+
+    /** The ring buffer's records, with their kernel times. */
+    public List<Dmesg.Record> dmesgRecords() {
+        return dmesg.records();
+    }
+
+    /** lsmod's table. */
+    public String lsmod() {
+        return Procfs.lsmod(modules.list());
+    }
+
+    /** cat /proc/modules. */
+    public String procModules() {
+        return Procfs.procModules(modules.list());
+    }
+
+    /** The module's state; empty when it is not loaded. Built-ins are LIVE. */
+    public Optional<ModuleState> state(String name) {
+        return modules.state(name);
+    }
+
+    /** /sys/module/NAME/initstate: live, coming or going; empty when not loaded. */
+    public Optional<String> initstate(String name) {
+        return state(name).map(ModuleState::initstate);
+    }
+
+    /** A snapshot of module {@code name}, built-ins included. */
+    public Optional<ModuleInfo> module(String name) {
+        return modules.info(name);
+    }
+
+    /** The loaded modules, as /proc/modules lists them (newest first). */
+    public List<ModuleInfo> modules() {
+        return modules.list();
+    }
+
+    /** The depmod index of the modules directory. */
+    public Depmod depmod() {
+        return depmod;
+    }
+
+    /** Kernel time since boot, in nanoseconds. */
+    public long now() {
+        return sched.now();
+    }
+
+    public ClockMode clock() {
+        return sched.mode();
+    }
+
+    /** Stops every kmod worker still running. Modules stay as they are. */
+    @Override
+    public void close() {
+        sched.interruptWorkers();
+    }
+
+    private static Map<String, String> parseParams(String... params) {
+        Map<String, String> parsed = new LinkedHashMap<>();
+        for (String param : params) {
+            int eq = param.indexOf('=');
+            if (eq == 0) {
+                throw new IllegalArgumentException("bad parameter '" + param + "'");
+            }
+            parsed.put(eq < 0 ? param : param.substring(0, eq), eq < 0 ? "" : param.substring(eq + 1));
+        }
+        return parsed;
+    }
+
+    /** modprobe's view of this kernel. */
+    private final class ModprobeTarget implements Modprobe.Target {
+        @Override
+        public Optional<ModuleState> state(String name) {
+            return modules.state(name);
+        }
+
+        @Override
+        public boolean isBuiltin(String name) {
+            return modules.isBuiltin(name);
+        }
+
+        @Override
+        public int insmod(ModuleImage image, Map<String, String> params) {
+            return modules.loadModule(image, params);
+        }
+    }
+
+    /** The kernel's configuration: each setting one method; {@link #build()} boots. */
+    public static final class Builder {
+        private Path modules;
+        private final List<String> builtins = new ArrayList<>();
+        private ClockMode clock = ClockMode.VIRTUAL;
+        private double timeScale = 1.0 / 120;
+        private Duration symbolTimeout = Duration.ofSeconds(30);
+        private int kmodConcurrentMax = 50;
+        private String modprobePath = KmodRequests.MODPROBE_PATH;
+        private int logLines = 1 << 16;
+
+        private Builder() {
+        }
+
+        /** The modules directory, like /lib/modules/VERSION: every JAR under it is indexed. */
+        public Builder modules(Path dir) {
+            this.modules = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /** Modules built into the kernel image, inited at boot in the order given. */
+        public Builder builtin(String... names) {
+            builtins.addAll(List.of(names));
+            return this;
+        }
+
+        /** VIRTUAL (the default: timeouts cost nothing) or REAL (scaled wall-clock time). */
+        public Builder clock(ClockMode mode) {
+            this.clock = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
+         * For the REAL clock: real seconds per kernel second. The default, 1/120, runs the
+         * seed's 120 s of waits in about a second.
+         */
+        public Builder timeScale(double realPerKernel) {
+            if (!(realPerKernel > 0) || Double.isInfinite(realPerKernel)) {
+                throw new IllegalArgumentException("time scale must be positive: " + realPerKernel);
+            }
+            this.timeScale = realPerKernel;
+            return this;
+        }
+
+        /** resolve_symbol_wait's timeout per symbol, in kernel time; 30 s as in the kernel. */
+        public Builder symbolTimeout(Duration timeout) {
+            this.symbolTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /** kmod_concurrent_max: modprobe runs at once; 50 as in the kernel. */
+        public Builder kmodConcurrentMax(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("kmod_concurrent_max must be at least 1: " + max);
+            }
+            this.kmodConcurrentMax = max;
+            return this;
+        }
+
+        /** /proc/sys/kernel/modprobe; empty or any other path than /sbin/modprobe fails with -ENOENT. */
+        public Builder modprobePath(String path) {
+            this.modprobePath = Objects.requireNonNull(path, "path");
+            return this;
+        }
+
+        /**
+         * Boots: indexes the modules directory and runs the built-ins' inits.
+         *
+         * @throws IOException when the modules directory cannot be read
+         * @throws IllegalArgumentException when a built-in is missing or cannot link
+         */
+        public Kernel build() throws IOException {
+            if (modules == null) {
+                throw new IllegalStateException("no modules directory: call modules(dir)");
+            }
+            return new Kernel(this);
+        }
+    }
+}

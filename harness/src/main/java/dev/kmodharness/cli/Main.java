@@ -1,0 +1,35 @@
+package dev.kmodharness.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The command line: {@code java -jar kmod-harness.jar COMMAND}. */
+@Command(name = "kmod-harness", mixinStandardHelpOptions = true, version = "kmod-harness 0.1.0",
+        description = "Linux kernel module loading, reproduced on the JVM with real class loading.",
+        subcommands = {ReproduceCommand.class, ModprobeCommand.class})
+public final class Main {
+
+    /** Exit status for a usage error, as picocli and modprobe use it. */
+    static final int USAGE = 2;
+
+    public static void main(String[] args) {
+        System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /** Runs the command line with the given streams; returns the exit status. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
+        // An expected failure is one line, never a stack trace.
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("kmod-harness: " + e.getMessage());
+            return USAGE;
+        });
+        int status = cli.execute(args);
+        out.flush();
+        err.flush();
+        return status;
+    }
+}

@@ -1,0 +1,144 @@
+package dev.kmodharness.kmod;
+
+import dev.kmodharness.symbols.InvalidModuleException;
+import dev.kmodharness.symbols.MemberRef;
+import dev.kmodharness.symbols.ModuleImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * depmod: the index of a modules directory (like /lib/modules/VERSION with its modules.dep):
+ * every module JAR under it, read once, and each module's dependencies, found by matching its
+ * imports to the other modules' exports. A file that is not a valid module is reported in
+ * {@link #warnings()} and left out; it harms no other module. Immutable after {@link #scan}.
+ */
+public final class Depmod {
+
+    private final Path dir;
+    private final Map<String, ModuleImage> modules;
+    private final Map<String, List<String>> deps;
+    private final List<String> warnings;
+
+    private Depmod(Path dir, Map<String, ModuleImage> modules, List<String> warnings) {
+        this.dir = dir;
+        this.modules = Map.copyOf(modules);
+        this.warnings = List.copyOf(warnings);
+        Map<MemberRef, String> exporters = new HashMap<>();
+        modules.values().forEach(image -> image.exports()
+                .forEach(symbol -> exporters.putIfAbsent(symbol.method(), image.name())));
+        Map<String, List<String>> dependencies = new HashMap<>();
+        for (ModuleImage image : modules.values()) {
+            Set<String> direct = new LinkedHashSet<>();
+            for (MemberRef ref : image.imports()) {
+                String exporter = exporters.get(ref);
+                if (exporter != null && !exporter.equals(image.name())) {
+                    direct.add(exporter);
+                }
+            }
+            dependencies.put(image.name(), List.copyOf(direct));
+        }
+        this.deps = Map.copyOf(dependencies);
+    }
+
+    /**
+     * Indexes every {@code *.jar} under {@code dir}, in path order.
+     *
+     * @throws NoSuchFileException when {@code dir} is not there
+     */
+    public static Depmod scan(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new NoSuchFileException(dir.toString(), null, "not a directory");
+        }
+        List<Path> jars;
+        try (Stream<Path> files = Files.walk(dir)) {
+            jars = files.filter(p -> p.getFileName().toString().endsWith(".jar") && Files.isRegularFile(p))
+                    .sorted().toList();
+        }
+        // Reading and scanning the class files is the costly part: all cores at it.
+        List<Object> reads = jars.parallelStream().map(Depmod::read).toList();
+        Map<String, ModuleImage> modules = new LinkedHashMap<>();
+        List<String> warnings = new ArrayList<>();
+        for (int i = 0; i < jars.size(); i++) {
+            Path jar = jars.get(i);
+            Object read = reads.get(i);
+            if (read instanceof String fault) {
+                warnings.add("depmod: WARNING: " + fault + ": skipped");
+            } else {
+                ModuleImage image = (ModuleImage) read;
+                ModuleImage first = modules.putIfAbsent(image.name(), image);
+                if (first != null) {
+                    warnings.add("depmod: WARNING: " + dir.relativize(jar) + ": module " + image.name()
+                            + " is also " + dir.relativize(first.path()) + ": skipped");
+                }
+            }
+        }
+        return new Depmod(dir, modules, warnings);
+    }
+
+    /** The module image, or the one-line fault that keeps it out of the index. */
+    private static Object read(Path jar) {
+        try {
+            return ModuleImage.read(jar);
+        } catch (InvalidModuleException e) {
+            return e.getMessage();
+        } catch (IOException | UncheckedIOException e) {
+            return jar.getFileName() + ": " + e.getMessage();
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** The module named {@code name} ({@code -} read as {@code _}). */
+    public Optional<ModuleImage> find(String name) {
+        return Optional.ofNullable(modules.get(name.replace('-', '_')));
+    }
+
+    /** Every indexed module's name. */
+    public Set<String> names() {
+        return modules.keySet();
+    }
+
+    /** The direct dependencies of {@code name}, in the order its imports first need them. */
+    public List<String> deps(String name) {
+        return deps.getOrDefault(name, List.of());
+    }
+
+    /**
+     * The modules modprobe inserts for {@code name}: dependencies first, each before the modules
+     * needing it, {@code name} last. A dependency cycle is cut where it closes.
+     */
+    public List<ModuleImage> loadOrder(String name) {
+        List<ModuleImage> order = new ArrayList<>();
+        visit(name.replace('-', '_'), new LinkedHashSet<>(), order);
+        return order;
+    }
+
+    private void visit(String name, Set<String> seen, List<ModuleImage> order) {
+        if (!seen.add(name) || !modules.containsKey(name)) {
+            return;
+        }
+        for (String dep : deps(name)) {
+            visit(dep, seen, order);
+        }
+        order.add(modules.get(name));
+    }
+
+    /** Files left out of the index, one line each. */
+    public List<String> warnings() {
+        return warnings;
+    }
+}

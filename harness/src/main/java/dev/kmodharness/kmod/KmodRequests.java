@@ -1,0 +1,131 @@
+package dev.kmodharness.kmod;
+
+import static dev.kmodharness.api.Errno.ENOENT;
+import static dev.kmodharness.api.Errno.ETIME;
+
+import dev.kmodharness.log.Dmesg;
+import dev.kmodharness.module.Modules;
+import dev.kmodharness.time.Scheduler;
+import dev.kmodharness.time.WaitQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToIntFunction;
+
+/**
+ * request_module of kernel/module/kmod.c: at most {@code kmod_concurrent_max} modprobe runs at
+ * once; a request past that waits up to 5 s of kernel time for a slot and then fails with
+ * -ETIME. modprobe runs on a worker thread (the usermode helper), never on the caller; a
+ * waiting request (UMH_WAIT_PROC) blocks until it exits and returns its wait status, a nowait
+ * one (UMH_WAIT_EXEC) returns once it has started. All fields are guarded by the kernel lock.
+ */
+public final class KmodRequests implements Modules.Requester {
+
+    /** The modprobe this harness runs; any other modprobe_path is a file that is not there. */
+    public static final String MODPROBE_PATH = "/sbin/modprobe";
+    /** MODULE_NAME_LEN - 1. */
+    private static final int MAX_NAME = 55;
+    private static final long ALL_BUSY_TIMEOUT_SECONDS = 5;
+
+    private final Scheduler sched;
+    private final Dmesg dmesg;
+    private final String modprobePath;
+    private final int concurrentMax;
+    private final ToIntFunction<String> modprobe;
+    /** Woken when a request ends, for whoever waits for the kernel to be idle. */
+    private final WaitQueue idleWq;
+    /** kmod_wq: woken when a slot frees. */
+    private final WaitQueue kmodWq = new WaitQueue("kmod_wq");
+    /** kmod_concurrent_max's free slots. Guarded by the kernel lock. */
+    private int slots;
+    /** modprobe workers not yet exited. Guarded by the kernel lock. */
+    private int running;
+
+    /**
+     * @param modprobe runs {@code modprobe -q -- NAME} and returns its exit status
+     * @param idleWq woken whenever a modprobe run ends
+     */
+    public KmodRequests(Scheduler sched, Dmesg dmesg, String modprobePath, int concurrentMax,
+            ToIntFunction<String> modprobe, WaitQueue idleWq) {
+        this.sched = sched;
+        this.dmesg = dmesg;
+        this.modprobePath = modprobePath;
+        this.concurrentMax = concurrentMax;
+        this.slots = concurrentMax;
+        this.modprobe = modprobe;
+        this.idleWq = idleWq;
+    }
+
+    /**
+     * __request_module. Blocks for: a kmod slot (up to 5 s of kernel time) and, when
+     * {@code wait}, the modprobe run to exit.
+     *
+     * @return 0, 256 when modprobe failed (its wait status), -ENOENT for a missing or empty
+     *     modprobe_path, -ENAMETOOLONG for a name longer than a module name, -ETIME when no
+     *     slot came free
+     */
+    @Override
+    public int requestModule(String name, boolean wait) {
+        if (modprobePath.isEmpty()) {
+            return -ENOENT;
+        }
+        if (name.length() > MAX_NAME) {
+            return -36; // ENAMETOOLONG
+        }
+        sched.enter();
+        sched.lock();
+        try {
+            if (!sched.waitEvent(kmodWq, () -> slots > 0, TimeUnit.SECONDS.toNanos(ALL_BUSY_TIMEOUT_SECONDS))) {
+                dmesg.printk("request_module: modprobe " + name + " cannot be processed, kmod busy with "
+                        + concurrentMax + " threads for more than " + ALL_BUSY_TIMEOUT_SECONDS + " seconds now");
+                return -ETIME;
+            }
+            slots--;
+            try {
+                return callModprobe(name, wait);
+            } finally {
+                slots++;
+                sched.wakeUpAll(kmodWq);
+            }
+        } finally {
+            sched.unlock();
+            sched.exit();
+        }
+    }
+
+    /** call_modprobe: lock held; released while waiting for the run to exit. */
+    private int callModprobe(String name, boolean wait) {
+        if (!modprobePath.equals(MODPROBE_PATH)) {
+            return -ENOENT; // kernel_execve of a file that is not there
+        }
+        int[] status = {-1};
+        WaitQueue exited = new WaitQueue("modprobe " + name);
+        running++;
+        sched.spawn("modprobe " + name, () -> {
+            int exit = 1;
+            try {
+                exit = modprobe.applyAsInt(name);
+            } finally {
+                sched.lock();
+                try {
+                    status[0] = exit;
+                    running--;
+                    sched.wakeUpAll(exited);
+                    sched.wakeUpAll(idleWq);
+                } finally {
+                    sched.unlock();
+                }
+            }
+        });
+        if (!wait) {
+            return 0;
+        }
+        if (!sched.waitEvent(exited, () -> status[0] >= 0, -1)) {
+            return -4; // EINTR: the caller was killed while waiting
+        }
+        return status[0] << 8;
+    }
+
+    /** Whether a modprobe run has not yet exited. Lock held. */
+    public boolean busy() {
+        return running > 0;
+    }
+}

@@ -1,0 +1,86 @@
+package dev.kmodharness.kmod;
+
+import static dev.kmodharness.api.Errno.EEXIST;
+import static dev.kmodharness.api.Errno.ENOENT;
+
+import dev.kmodharness.module.ModuleState;
+import dev.kmodharness.symbols.ModuleImage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * modprobe(8) as the kmod tools run it: looks the module up in the depmod index, inserts its
+ * dependencies first and then the module, skipping what is loaded already. What counts as
+ * loaded is the state the seed's modprobe went by: built in, LIVE, or COMING. Runs on the
+ * calling thread; the errors it would print on stderr come back in the {@link Result}.
+ */
+public final class Modprobe {
+
+    /** What the kernel offers modprobe: the module states and init_module. */
+    public interface Target {
+
+        /** The module's state, empty when it is not loaded. */
+        Optional<ModuleState> state(String name);
+
+        boolean isBuiltin(String name);
+
+        /** init_module: 0, or a negative errno. */
+        int insmod(ModuleImage image, Map<String, String> params);
+    }
+
+    /**
+     * modprobe's outcome.
+     *
+     * @param status its exit status: 0 or 1
+     * @param errors the lines it printed on stderr
+     */
+    public record Result(int status, List<String> errors) {
+    }
+
+    private Modprobe() {
+    }
+
+    /** {@code modprobe NAME param=value...}. */
+    public static Result run(Depmod index, Target kernel, String name, Map<String, String> params) {
+        String wanted = name.replace('-', '_');
+        if (kernel.isBuiltin(wanted)) {
+            return new Result(0, List.of());
+        }
+        if (index.find(wanted).isEmpty()) {
+            return new Result(1, List.of("modprobe: FATAL: Module " + name + " not found in directory " + index.dir()));
+        }
+        List<String> errors = new ArrayList<>();
+        for (ModuleImage image : index.loadOrder(wanted)) {
+            if (isLoaded(kernel, image.name())) {
+                continue;
+            }
+            int err = kernel.insmod(image, image.name().equals(wanted) ? params : Map.of());
+            if (err == -EEXIST) {
+                continue; // loaded meanwhile by someone else: libkmod lets that pass
+            }
+            if (err < 0) {
+                errors.add("modprobe: ERROR: could not insert '" + image.name() + "': " + describe(err));
+                return new Result(1, errors);
+            }
+        }
+        return new Result(0, errors);
+    }
+
+    private static boolean isLoaded(Target kernel, String name) {
+        if (kernel.isBuiltin(name)) {
+            return true;
+        }
+        Optional<ModuleState> state = kernel.state(name);
+        return state.isPresent() && (state.get() == ModuleState.LIVE || state.get() == ModuleState.COMING);
+    }
+
+    /** modprobe's words for an insert error: its own for -ENOENT, strerror for the rest. */
+    static String describe(int err) {
+        if (err == -ENOENT) {
+            return "Unknown symbol in module, or unknown parameter (see dmesg)";
+        }
+        return Strerror.of(err);
+    }
+}

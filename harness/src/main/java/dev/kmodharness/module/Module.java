@@ -1,0 +1,85 @@
+package dev.kmodharness.module;
+
+import dev.kmodharness.loader.ModuleClassLoader;
+import dev.kmodharness.loader.ModuleLinkage;
+import dev.kmodharness.symbols.ModuleImage;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+
+/**
+ * struct module: one loaded (or loading) module. Its mutable fields are guarded by the kernel
+ * lock ({@link dev.kmodharness.time.Scheduler}); state is also volatile so the class gate's and
+ * Kmod's fast paths may read it without the lock.
+ */
+final class Module implements ModuleLinkage {
+
+    final Modules modules;
+    final ModuleImage image;
+    final String name;
+    final boolean builtin;
+    final boolean gplCompatible;
+    /** Parameters as given at load time, known ones only; immutable once init starts. */
+    volatile Map<String, String> params = Map.of();
+    /** Written under the kernel lock. */
+    volatile ModuleState state = ModuleState.UNFORMED;
+    /** Set once before init runs. */
+    ModuleClassLoader loader;
+    /** module_refcount(): references beyond the base. Guarded by the kernel lock. */
+    int refcnt = 1;
+    /** source_list: modules using this one, most recent first. Guarded by the kernel lock. */
+    final Deque<Module> holders = new ArrayDeque<>();
+    /** target_list: modules this one uses, most recent first. Guarded by the kernel lock. */
+    final Deque<Module> uses = new ArrayDeque<>();
+    /** The thread running this module's init while COMING. Guarded by the kernel lock. */
+    Thread initThread;
+
+    Module(Modules modules, ModuleImage image, boolean builtin) {
+        this.modules = modules;
+        this.image = image;
+        this.name = image.name();
+        this.builtin = builtin;
+        this.gplCompatible = Licenses.isGplCompatible(image.license());
+    }
+
+    ModuleInfo info() {
+        return new ModuleInfo(name, image.size(), refcnt,
+                holders.stream().map(m -> m.name).toList(), uses.stream().map(m -> m.name).toList(),
+                state, builtin, image.initClass() != null && image.exitClass() == null, !gplCompatible);
+    }
+
+    @Override
+    public ModuleClassLoader exporterOf(String pkg, String className) {
+        return modules.exporterOf(this, pkg, className);
+    }
+
+    @Override
+    public int requestModule(String requested, boolean wait) {
+        return modules.requestModule(requested, wait);
+    }
+
+    @Override
+    public void printk(String line) {
+        modules.dmesg().printk(line);
+    }
+
+    @Override
+    public String param(String param) {
+        return params.get(param);
+    }
+
+    @Override
+    public String moduleName() {
+        return name;
+    }
+
+    @Override
+    public void msleep(long ms) {
+        modules.msleep(ms);
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

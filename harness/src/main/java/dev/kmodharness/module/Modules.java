@@ -1,0 +1,507 @@
+package dev.kmodharness.module;
+
+import static dev.kmodharness.api.Errno.EBUSY;
+import static dev.kmodharness.api.Errno.EEXIST;
+import static dev.kmodharness.api.Errno.EFAULT;
+import static dev.kmodharness.api.Errno.ENOENT;
+import static dev.kmodharness.api.Errno.ENOEXEC;
+import static dev.kmodharness.api.Errno.ENOMEM;
+
+import dev.kmodharness.api.ModuleInitException;
+import dev.kmodharness.loader.ModuleClassLoader;
+import dev.kmodharness.loader.PlatformLoader;
+import dev.kmodharness.log.Dmesg;
+import dev.kmodharness.symbols.ExportedSymbol;
+import dev.kmodharness.symbols.MemberRef;
+import dev.kmodharness.symbols.ModuleImage;
+import dev.kmodharness.symbols.SymbolTable;
+import dev.kmodharness.time.Scheduler;
+import dev.kmodharness.time.WaitQueue;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The module subsystem of kernel/module/main.c: the module list, the load pipeline
+ * (add_unformed_module, simplify_symbols with resolve_symbol_wait, complete_formation,
+ * do_init_module) and module_wq. Every mutable field here and in {@link Module} is guarded by
+ * the scheduler's kernel lock; every wait goes through {@link Scheduler#waitEvent}.
+ *
+ * <p>Differs from the kernel where the JVM forces it: init is the static initializer of the
+ * Module-Init class, run on the loading thread; a throwable other than
+ * {@link ModuleInitException} fails init with -EFAULT (the kernel would oops); exported
+ * packages are owned like symbols, a second exporter of a package is refused like a duplicate
+ * symbol.
+ */
+public final class Modules {
+
+    /** Requests modprobe runs on behalf of a module: request_module. */
+    public interface Requester {
+        int requestModule(String name, boolean wait);
+    }
+
+    private final Scheduler sched;
+    private final Dmesg dmesg;
+    private final long symbolTimeoutNanos;
+    private final Requester requester;
+    private final PlatformLoader platform = new PlatformLoader();
+
+    /** The module list in load order (/proc/modules shows it newest first). Guarded by the kernel lock. */
+    private final LinkedHashMap<String, Module> list = new LinkedHashMap<>();
+    /** Built-in modules by name, in boot order. Guarded by the kernel lock; fixed after boot. */
+    private final LinkedHashMap<String, Module> builtins = new LinkedHashMap<>();
+    /** Exports of formed modules and built-ins. Guarded by the kernel lock. */
+    private final SymbolTable<Module> symbols = new SymbolTable<>();
+    /** module_wq: woken on every module going LIVE or away. */
+    private final WaitQueue moduleWq = new WaitQueue("module_wq");
+    /** TAINT_PROPRIETARY_MODULE. Guarded by the kernel lock. */
+    private boolean taintedProprietary;
+
+    public Modules(Scheduler sched, Dmesg dmesg, long symbolTimeoutNanos, Requester requester) {
+        this.sched = sched;
+        this.dmesg = dmesg;
+        this.symbolTimeoutNanos = symbolTimeoutNanos;
+        this.requester = requester;
+    }
+
+    Dmesg dmesg() {
+        return dmesg;
+    }
+
+    /** module_wq, for waiters outside this package (modprobe's idle wait). */
+    public WaitQueue moduleWq() {
+        return moduleWq;
+    }
+
+    /**
+     * Boots the built-ins: links them to each other (the kernel's NULL owner: never waits),
+     * then runs their inits in the order given, on the calling thread.
+     *
+     * @throws IllegalArgumentException when a built-in needs a symbol no built-in exports
+     */
+    public void boot(List<ModuleImage> images) {
+        List<Module> booted = new ArrayList<>();
+        sched.lock();
+        try {
+            for (ModuleImage image : images) {
+                Module mod = new Module(this, image, true);
+                if (builtins.containsKey(mod.name)) {
+                    throw new IllegalArgumentException("built-in " + mod.name + " named twice");
+                }
+                String duplicate = duplicateExport(mod);
+                if (duplicate != null) {
+                    throw new IllegalArgumentException("built-in " + mod.name + " exports " + duplicate
+                            + ", which another built-in exports too");
+                }
+                symbols.add(mod, image.exports(), image.exportedPackages());
+                builtins.put(mod.name, mod);
+                booted.add(mod);
+            }
+            for (Module mod : booted) {
+                for (MemberRef ref : mod.image.imports()) {
+                    SymbolTable.Entry<Module> entry = symbols.find(ref);
+                    if (entry == null || !entry.owner().builtin) {
+                        throw new IllegalArgumentException("built-in " + mod.name + " needs " + ref
+                                + ", which no built-in exports");
+                    }
+                }
+                mod.loader = new ModuleClassLoader(mod.image, platform, mod);
+                mod.state = ModuleState.COMING;
+            }
+        } finally {
+            sched.unlock();
+        }
+        for (Module mod : booted) {
+            int ret = runInit(mod);
+            sched.lock();
+            try {
+                // A built-in's code stays whatever its init returned.
+                mod.state = ModuleState.LIVE;
+                mod.refcnt = 0;
+                sched.wakeUpAll(moduleWq);
+            } finally {
+                sched.unlock();
+            }
+            if (ret < 0) {
+                dmesg.printk("initcall " + mod.name + "_init returned " + ret);
+            }
+        }
+    }
+
+    /**
+     * init_module / load_module: loads the module, waiting as the kernel does for the owners of
+     * its imports, and runs its init on the calling thread.
+     *
+     * @param params parameters as given (name to value); unknown ones are warned about and ignored
+     * @return 0 when the module went LIVE, else a negative errno
+     */
+    public int loadModule(ModuleImage image, Map<String, String> params) {
+        Module mod = new Module(this, image, false);
+        sched.enter();
+        try {
+            sched.lock();
+            try {
+                int err = addUnformedModule(mod);
+                if (err != 0) {
+                    return err;
+                }
+                moduleLicenseTaintCheck(mod);
+                err = simplifySymbols(mod);
+                if (err == 0) {
+                    err = completeFormation(mod);
+                }
+                if (err != 0) {
+                    freeModule(mod);
+                    return err;
+                }
+                mod.params = parseArgs(mod, params);
+                mod.loader = new ModuleClassLoader(image, platform, mod);
+                mod.initThread = Thread.currentThread();
+            } finally {
+                sched.unlock();
+            }
+            return doInitModule(mod);
+        } finally {
+            sched.exit();
+        }
+    }
+
+    /**
+     * add_unformed_module: a second load of a name whose first load is UNFORMED or COMING waits
+     * for it to finish (no timeout), then fails: -EEXIST if it went LIVE, else -EBUSY. Lock held.
+     */
+    private int addUnformedModule(Module mod) {
+        Module old = list.get(mod.name);
+        if (old == null && builtins.containsKey(mod.name)) {
+            return -EEXIST;
+        }
+        if (old != null) {
+            if (old.state == ModuleState.COMING || old.state == ModuleState.UNFORMED) {
+                if (!sched.waitEvent(moduleWq, () -> finishedLoading(mod.name), -1)) {
+                    return -EBUSY;
+                }
+                old = list.get(mod.name);
+            }
+            return old != null && old.state == ModuleState.LIVE ? -EEXIST : -EBUSY;
+        }
+        list.put(mod.name, mod);
+        return 0;
+    }
+
+    private boolean finishedLoading(String name) {
+        Module mod = list.get(name);
+        return mod == null || mod.state == ModuleState.LIVE || mod.state == ModuleState.GOING;
+    }
+
+    /** module_license_taint_check: the first non-GPL module taints the kernel. Lock held. */
+    private void moduleLicenseTaintCheck(Module mod) {
+        if (mod.gplCompatible) {
+            return;
+        }
+        if (!taintedProprietary) {
+            String license = mod.image.license() == null ? "unspecified" : mod.image.license();
+            dmesg.printk(mod.name + ": module license '" + license + "' taints kernel.");
+            taintedProprietary = true;
+        }
+        dmesg.taint();
+    }
+
+    /**
+     * simplify_symbols: resolves every import in order; a failed one is logged and the loop
+     * goes on, the load failing with the last error. Lock held; may wait 30 s per symbol.
+     */
+    private int simplifySymbols(Module mod) {
+        int ret = 0;
+        for (MemberRef ref : mod.image.imports()) {
+            Resolution r = resolveSymbolWait(mod, ref);
+            if (r.err != 0) {
+                dmesg.printk(mod.name + ": Unknown symbol " + r.symbol + " (err " + r.err + ")");
+                ret = r.err;
+            }
+        }
+        return ret;
+    }
+
+    /** The outcome of resolve_symbol: an errno, the symbol's name and its owner, if found. */
+    private static final class Resolution {
+        int err;
+        String symbol;
+        Module owner;
+    }
+
+    /**
+     * resolve_symbol_wait: waits on module_wq, up to the symbol timeout of kernel time, while
+     * the symbol's owner is COMING (resolve_symbol gives -EBUSY). Lock held; released while
+     * waiting.
+     */
+    private Resolution resolveSymbolWait(Module mod, MemberRef ref) {
+        Resolution r = new Resolution();
+        boolean resolved = sched.waitEvent(moduleWq, () -> {
+            resolveSymbol(mod, ref, r);
+            return r.err != -EBUSY;
+        }, symbolTimeoutNanos);
+        if (!resolved) {
+            dmesg.printk(mod.name + ": gave up waiting for init of module " + r.owner.name + ".");
+        }
+        return r;
+    }
+
+    /** resolve_symbol: find_symbol, the GPL check, then ref_module. Lock held; never waits. */
+    private void resolveSymbol(Module mod, MemberRef ref, Resolution r) {
+        SymbolTable.Entry<Module> entry = symbols.find(ref);
+        r.symbol = entry == null ? ref.name() : entry.symbol().name();
+        r.owner = entry == null ? null : entry.owner();
+        if (entry == null || (entry.symbol().gpl() && !mod.gplCompatible)) {
+            r.err = -ENOENT;
+        } else if (entry.owner().builtin) {
+            r.err = 0;
+        } else {
+            r.err = refModule(mod, entry.owner());
+        }
+    }
+
+    /** ref_module: records that {@code a} uses {@code b}, taking a reference on b. Lock held. */
+    private int refModule(Module a, Module b) {
+        if (a.uses.contains(b)) {
+            return 0;
+        }
+        int err = strongTryModuleGet(b);
+        if (err != 0) {
+            return err;
+        }
+        b.holders.addFirst(a);
+        a.uses.addFirst(b);
+        return 0;
+    }
+
+    /** strong_try_module_get: COMING refuses with -EBUSY, GOING with -ENOENT. Lock held. */
+    private static int strongTryModuleGet(Module mod) {
+        if (mod.state == ModuleState.COMING) {
+            return -EBUSY;
+        }
+        if (mod.state != ModuleState.LIVE) {
+            return -ENOENT;
+        }
+        mod.refcnt++;
+        return 0;
+    }
+
+    /**
+     * complete_formation: refuses an export another formed module already has, then COMING:
+     * its symbols become findable. Lock held.
+     */
+    private int completeFormation(Module mod) {
+        String duplicate = duplicateExport(mod);
+        if (duplicate != null) {
+            dmesg.printk(mod.name + ": exports duplicate " + duplicate);
+            return -ENOEXEC;
+        }
+        symbols.add(mod, mod.image.exports(), mod.image.exportedPackages());
+        mod.state = ModuleState.COMING;
+        return 0;
+    }
+
+    /** "symbol X (owned by Y)" for the first export someone else owns, else null. Lock held. */
+    private String duplicateExport(Module mod) {
+        for (ExportedSymbol symbol : mod.image.exports()) {
+            SymbolTable.Entry<Module> owner = symbols.find(symbol.name());
+            if (owner != null) {
+                return "symbol " + symbol.name() + " (owned by " + moduleName(owner.owner()) + ")";
+            }
+        }
+        for (String pkg : mod.image.exportedPackages()) {
+            Module owner = symbols.packageOwner(pkg);
+            if (owner != null) {
+                return "package " + pkg + " (owned by " + moduleName(owner) + ")";
+            }
+        }
+        return null;
+    }
+
+    /** module_name(): a built-in is part of the kernel image, NULL owner, "kernel". */
+    private static String moduleName(Module mod) {
+        return mod.builtin ? "kernel" : mod.name;
+    }
+
+    /** parse_args with unknown_module_param_cb: unknown parameters are warned about and ignored. */
+    private Map<String, String> parseArgs(Module mod, Map<String, String> params) {
+        Map<String, String> known = new LinkedHashMap<>();
+        params.forEach((param, value) -> {
+            if (mod.image.params().contains(param)) {
+                known.put(param, value);
+            } else {
+                dmesg.printk(mod.name + ": unknown parameter '" + param + "' ignored");
+            }
+        });
+        return Map.copyOf(known);
+    }
+
+    /**
+     * do_init_module: runs init on the calling thread with no lock held, then LIVE (dropping
+     * the init reference) or GOING and freed; either way wakes module_wq.
+     */
+    private int doInitModule(Module mod) {
+        int ret = runInit(mod);
+        sched.lock();
+        try {
+            mod.initThread = null;
+            if (ret < 0) {
+                mod.state = ModuleState.GOING;
+                sched.wakeUpAll(moduleWq);
+                freeModule(mod);
+                return ret;
+            }
+            mod.state = ModuleState.LIVE;
+            mod.refcnt--;
+            sched.wakeUpAll(moduleWq);
+            return 0;
+        } finally {
+            sched.unlock();
+        }
+    }
+
+    /** Initializes the Module-Init class: module_init. Returns 0 or a negative errno. No lock held. */
+    private int runInit(Module mod) {
+        if (mod.image.initClass() == null) {
+            return 0;
+        }
+        try {
+            Class.forName(mod.image.initClass(), true, mod.loader);
+            return 0;
+        } catch (ExceptionInInitializerError e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof ModuleInitException failure) {
+                return failure.errno();
+            }
+            return initThrew(mod, cause);
+        } catch (ClassNotFoundException | LinkageError e) {
+            return initThrew(mod, e);
+        }
+    }
+
+    private int initThrew(Module mod, Throwable cause) {
+        int errno = cause instanceof OutOfMemoryError ? -ENOMEM
+                : cause instanceof LinkageError ? -ENOENT : -EFAULT;
+        dmesg.printk(mod.name + ": module_init threw " + cause + " (err " + errno + ")");
+        return errno;
+    }
+
+    /**
+     * free_module: off the list, exports gone, references on the modules it used dropped;
+     * wakes module_wq. Lock held.
+     */
+    private void freeModule(Module mod) {
+        if (mod.state != ModuleState.UNFORMED) {
+            symbols.remove(mod, mod.image.exports(), mod.image.exportedPackages());
+        }
+        mod.state = ModuleState.UNFORMED;
+        list.remove(mod.name, mod);
+        for (Module used : mod.uses) {
+            used.holders.remove(mod);
+            used.refcnt--;
+        }
+        mod.uses.clear();
+        mod.loader = null;
+        sched.wakeUpAll(moduleWq);
+    }
+
+    /**
+     * The COMING gate for a class of another module's exported package: waits, as
+     * resolve_symbol_wait does and with the same timeout, while its owner is COMING.
+     * Called from class loading with no class-loading lock held.
+     */
+    ModuleClassLoader exporterOf(Module requester, String pkg, String className) {
+        sched.enter();
+        sched.lock();
+        try {
+            Module owner = symbols.packageOwner(pkg);
+            if (owner == null) {
+                return null;
+            }
+            if (owner.builtin) {
+                return owner.loader;
+            }
+            boolean ready = sched.waitEvent(moduleWq, () -> owner.state != ModuleState.COMING, symbolTimeoutNanos);
+            if (!ready) {
+                dmesg.printk(requester.name + ": gave up waiting for init of module " + owner.name + ".");
+                return null;
+            }
+            return owner.state == ModuleState.LIVE ? owner.loader : null;
+        } finally {
+            sched.unlock();
+            sched.exit();
+        }
+    }
+
+    int requestModule(String name, boolean wait) {
+        return requester.requestModule(name, wait);
+    }
+
+    void msleep(long ms) {
+        sched.enter();
+        try {
+            sched.sleep(TimeUnit.MILLISECONDS.toNanos(ms));
+        } finally {
+            sched.exit();
+        }
+    }
+
+    /** The state of module {@code name}; built-ins are LIVE once booted. */
+    public Optional<ModuleState> state(String name) {
+        sched.lock();
+        try {
+            Module mod = list.get(name);
+            if (mod == null) {
+                mod = builtins.get(name);
+            }
+            return mod == null || mod.state == ModuleState.UNFORMED ? Optional.empty() : Optional.of(mod.state);
+        } finally {
+            sched.unlock();
+        }
+    }
+
+    /** Whether {@code name} is built in. */
+    public boolean isBuiltin(String name) {
+        sched.lock();
+        try {
+            return builtins.containsKey(name);
+        } finally {
+            sched.unlock();
+        }
+    }
+
+    /** Snapshot of the module list as /proc/modules shows it: formed modules, newest first. */
+    public List<ModuleInfo> list() {
+        sched.lock();
+        try {
+            List<ModuleInfo> infos = new ArrayList<>();
+            for (Module mod : list.values()) {
+                if (mod.state != ModuleState.UNFORMED) {
+                    infos.add(0, mod.info());
+                }
+            }
+            return infos;
+        } finally {
+            sched.unlock();
+        }
+    }
+
+    /** Snapshot of one module, built-ins included (/sys/module/NAME). */
+    public Optional<ModuleInfo> info(String name) {
+        sched.lock();
+        try {
+            Module mod = list.containsKey(name) ? list.get(name) : builtins.get(name);
+            return mod == null || mod.state == ModuleState.UNFORMED ? Optional.empty() : Optional.of(mod.info());
+        } finally {
+            sched.unlock();
+        }
+    }
+
+    /** Whether any module is still UNFORMED or COMING. Lock held. */
+    public boolean anyLoading() {
+        return list.values().stream().anyMatch(m -> m.state == ModuleState.UNFORMED || m.state == ModuleState.COMING);
+    }
+}

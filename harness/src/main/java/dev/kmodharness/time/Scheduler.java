@@ -1,0 +1,304 @@
+package dev.kmodharness.time;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The kernel's time and its waits: one lock (the kernel's module_mutex and wait-queue lock in
+ * one), the clock, and wait_event_timeout / wake_up_all over {@link WaitQueue}s. Every blocking
+ * wait of the harness goes through {@link #waitEvent}, so the virtual clock knows when every
+ * task is blocked and may jump to the earliest deadline.
+ *
+ * <p>A task is a thread doing kernel work: a caller inside a kernel entry point
+ * ({@link #enter()}/{@link #exit()}) or a worker made by {@link #spawn}. Under the virtual
+ * clock the scheduler counts runnable tasks the way a run queue does: a waker makes a waiter
+ * runnable when it wakes it, not when the waiter gets the lock back, so time never jumps while
+ * a woken task has yet to run.
+ */
+public final class Scheduler {
+
+    /** The kernel lock: guards every field below and all module, symbol and request state. */
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ClockMode mode;
+    /** Real nanoseconds per kernel nanosecond (REAL mode). */
+    private final double scale;
+    private final long bootRealNanos = System.nanoTime();
+
+    /** Kernel time in VIRTUAL mode; written with the lock held, read without. */
+    private volatile long virtualNow;
+    /** Tasks not blocked in a harness wait (VIRTUAL mode). Guarded by lock. */
+    private int runnable;
+    /** Blocked waiters with a deadline, earliest first (VIRTUAL mode). Guarded by lock. */
+    private final PriorityQueue<Waiter> timed = new PriorityQueue<>(
+            (a, b) -> Long.compare(a.deadline, b.deadline));
+    /** Threads doing kernel work, with their entry depth. Guarded by lock. */
+    private final Map<Thread, int[]> tasks = new HashMap<>();
+    /** Live worker threads, for close(). Guarded by lock. */
+    private final List<Thread> workers = new ArrayList<>();
+
+    public Scheduler(ClockMode mode, double timeScale) {
+        if (!(timeScale > 0)) {
+            throw new IllegalArgumentException("time scale must be positive: " + timeScale);
+        }
+        this.mode = mode;
+        this.scale = timeScale;
+    }
+
+    public ClockMode mode() {
+        return mode;
+    }
+
+    /** Kernel time since boot, in nanoseconds. Never blocks. */
+    public long now() {
+        if (mode == ClockMode.VIRTUAL) {
+            return virtualNow;
+        }
+        return (long) ((System.nanoTime() - bootRealNanos) / scale);
+    }
+
+    public void lock() {
+        lock.lock();
+    }
+
+    public void unlock() {
+        lock.unlock();
+    }
+
+    public boolean holdsLock() {
+        return lock.isHeldByCurrentThread();
+    }
+
+    /** The calling thread starts kernel work (nests). Takes the lock briefly; never blocks on it for long. */
+    public void enter() {
+        lock.lock();
+        try {
+            int[] depth = tasks.get(Thread.currentThread());
+            if (depth == null) {
+                tasks.put(Thread.currentThread(), new int[] {1});
+                runnable++;
+            } else {
+                depth[0]++;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The calling thread ends the kernel work begun by the matching {@link #enter()}. */
+    public void exit() {
+        lock.lock();
+        try {
+            int[] depth = tasks.get(Thread.currentThread());
+            if (depth == null) {
+                throw new IllegalStateException("exit() without enter() on " + Thread.currentThread());
+            }
+            if (--depth[0] == 0) {
+                tasks.remove(Thread.currentThread());
+                runnable--;
+                advanceIfIdle();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Starts a kernel worker thread (a usermode helper, a work item) that runs {@code body} as
+     * a task. The new task counts as runnable from this call on, before the thread runs.
+     */
+    public Thread spawn(String name, Runnable body) {
+        Thread thread = new Thread(() -> {
+            try {
+                body.run();
+            } finally {
+                lock.lock();
+                try {
+                    workers.remove(Thread.currentThread());
+                } finally {
+                    lock.unlock();
+                }
+                exit();
+            }
+        }, name);
+        thread.setDaemon(true);
+        lock.lock();
+        try {
+            tasks.put(thread, new int[] {1});
+            runnable++;
+            workers.add(thread);
+        } finally {
+            lock.unlock();
+        }
+        thread.start();
+        return thread;
+    }
+
+    /**
+     * wait_event_interruptible_timeout: with the lock held, blocks until {@code condition}
+     * holds, re-checking it on every wake-up of {@code queue}; releases the lock while blocked.
+     * Waits for: a {@link #wakeUpAll} of {@code queue}, or {@code timeoutNanos} of kernel time
+     * (negative: no timeout), or an interrupt (taken as the kernel takes a signal).
+     *
+     * @return true when the condition holds, false when time ran out or the thread was
+     *     interrupted first (the interrupt flag is kept)
+     */
+    public boolean waitEvent(WaitQueue queue, BooleanSupplier condition, long timeoutNanos) {
+        if (!lock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("waitEvent needs the kernel lock");
+        }
+        if (condition.getAsBoolean()) {
+            return true;
+        }
+        long deadline = timeoutNanos < 0 ? Long.MAX_VALUE : saturatedAdd(now(), timeoutNanos);
+        boolean counted = mode == ClockMode.VIRTUAL && tasks.containsKey(Thread.currentThread());
+        Waiter waiter = new Waiter(lock.newCondition(), deadline, counted);
+        while (true) {
+            if (now() >= deadline) {
+                return false;
+            }
+            waiter.woken = false;
+            queue.waiters.add(waiter);
+            if (mode == ClockMode.VIRTUAL) {
+                if (counted) {
+                    runnable--;
+                }
+                if (deadline != Long.MAX_VALUE) {
+                    timed.add(waiter);
+                }
+                advanceIfIdle();
+            }
+            boolean interrupted = !block(waiter);
+            queue.waiters.remove(waiter);
+            if (interrupted) {
+                wake(waiter);
+                Thread.currentThread().interrupt();
+                return condition.getAsBoolean();
+            }
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+        }
+    }
+
+    /** Sleeps {@code nanos} of kernel time (msleep). Lock not held on entry. */
+    public void sleep(long nanos) {
+        WaitQueue nobody = new WaitQueue("msleep");
+        lock.lock();
+        try {
+            waitEvent(nobody, () -> false, nanos);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** wake_up_all: makes every waiter on {@code queue} runnable. Lock held. */
+    public void wakeUpAll(WaitQueue queue) {
+        for (Waiter waiter : queue.waiters) {
+            wake(waiter);
+        }
+    }
+
+    /** Interrupts every worker still running; for shutting a kernel down. */
+    public void interruptWorkers() {
+        lock.lock();
+        try {
+            workers.forEach(Thread::interrupt);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Worker threads still alive. */
+    public List<Thread> workers() {
+        lock.lock();
+        try {
+            return List.copyOf(workers);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits for: the waiter's wake-up (VIRTUAL) or also its deadline in real time (REAL). */
+    private boolean block(Waiter waiter) {
+        try {
+            if (mode == ClockMode.VIRTUAL) {
+                while (!waiter.woken) {
+                    waiter.condition.await();
+                }
+                return true;
+            }
+            while (!waiter.woken) {
+                long remaining = realNanosUntil(waiter.deadline);
+                if (remaining <= 0) {
+                    return true;
+                }
+                waiter.condition.awaitNanos(remaining);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            return false;
+        }
+    }
+
+    private void wake(Waiter waiter) {
+        if (waiter.woken) {
+            return;
+        }
+        waiter.woken = true;
+        if (waiter.counted) {
+            runnable++;
+        }
+        if (mode == ClockMode.VIRTUAL && waiter.deadline != Long.MAX_VALUE) {
+            timed.remove(waiter);
+        }
+        waiter.condition.signal();
+    }
+
+    /** VIRTUAL: when no task can run, time jumps to the earliest deadline. Lock held. */
+    private void advanceIfIdle() {
+        if (mode != ClockMode.VIRTUAL || runnable > 0 || timed.isEmpty()) {
+            return;
+        }
+        long target = timed.peek().deadline;
+        if (target > virtualNow) {
+            virtualNow = target;
+        }
+        while (!timed.isEmpty() && timed.peek().deadline <= virtualNow) {
+            wake(timed.peek());
+        }
+    }
+
+    private long realNanosUntil(long kernelDeadline) {
+        if (kernelDeadline == Long.MAX_VALUE) {
+            return TimeUnit.DAYS.toNanos(365);
+        }
+        return (long) ((kernelDeadline - now()) * scale);
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
+    }
+
+    /** One blocked thread. Fields guarded by the scheduler's lock. */
+    static final class Waiter {
+        final Condition condition;
+        final long deadline;
+        /** Whether this waiter's task is counted in {@code runnable}. */
+        final boolean counted;
+        boolean woken;
+
+        Waiter(Condition condition, long deadline, boolean counted) {
+            this.condition = condition;
+            this.deadline = deadline;
+            this.counted = counted;
+        }
+    }
+}
