@@ -4,6 +4,8 @@ import dev.kmodharness.api.Errno;
 import dev.kmodharness.kmod.Depmod;
 import dev.kmodharness.kmod.KmodRequests;
 import dev.kmodharness.kmod.Modprobe;
+import dev.kmodharness.lockdep.DeadlockPolicy;
+import dev.kmodharness.lockdep.DeadlockReport;
 import dev.kmodharness.log.Dmesg;
 import dev.kmodharness.module.ModuleInfo;
 import dev.kmodharness.module.ModuleState;
@@ -13,6 +15,7 @@ import dev.kmodharness.symbols.InvalidModuleException;
 import dev.kmodharness.symbols.ModuleImage;
 import dev.kmodharness.time.ClockMode;
 import dev.kmodharness.time.Scheduler;
+import dev.kmodharness.time.Watchdog;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * One booted kernel: its modules directory (indexed as depmod does), its built-ins, its
@@ -43,16 +47,20 @@ public final class Kernel implements AutoCloseable {
     private final Depmod depmod;
     private final Modules modules;
     private final KmodRequests kmod;
+    private final Watchdog watchdog;
 
     private Kernel(Builder b) throws IOException {
-        this.sched = new Scheduler(b.clock, b.timeScale);
+        Consumer<DeadlockReport> listener = b.onDeadlock;
+        this.sched = new Scheduler(b.clock, b.timeScale, b.deadlockPolicy, report -> reportDeadlock(report, listener));
         this.dmesg = new Dmesg(sched::now, b.logLines);
         this.depmod = Depmod.scan(b.modules);
         // Modules reach request_module through this.kmod, set just below, before any load.
-        this.modules = new Modules(sched, dmesg, b.symbolTimeout.toNanos(), this::requestFromModule);
+        this.modules = new Modules(sched, dmesg, b.symbolTimeout.toNanos(), this::requestFromModule, b.gate);
         ModprobeTarget target = new ModprobeTarget();
         this.kmod = new KmodRequests(sched, dmesg, b.modprobePath, b.kmodConcurrentMax,
                 name -> Modprobe.run(depmod, target, name, Map.of()).status(), modules.moduleWq());
+        this.watchdog = b.clock == ClockMode.VIRTUAL && !b.watchdog.isZero()
+                ? new Watchdog(sched, b.watchdog, b.modules.toString(), dmesg::printk) : null;
         List<ModuleImage> builtins = new ArrayList<>();
         for (String name : b.builtins) {
             builtins.add(depmod.find(name).orElseThrow(() -> new IllegalArgumentException(
@@ -61,6 +69,9 @@ public final class Kernel implements AutoCloseable {
         sched.enter();
         try {
             modules.boot(builtins);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         } finally {
             sched.exit();
         }
@@ -107,16 +118,27 @@ public final class Kernel implements AutoCloseable {
 
     /** request_module(name) from kernel context, as lib/test_kmod.c calls it. */
     public int requestModule(String name) {
-        return kmod.requestModule(name, true);
+        return kmod.requestModule(name, true, "request_module");
     }
 
-    private int requestFromModule(String name, boolean wait) {
-        return kmod.requestModule(name, wait);
+    /** Lockdep prints its report to the kernel log; then the user's listener hears of it. */
+    private void reportDeadlock(DeadlockReport report, Consumer<DeadlockReport> listener) {
+        dmesg.printk(report.text());
+        listener.accept(report);
+    }
+
+    private int requestFromModule(String name, boolean wait, String activity) {
+        return kmod.requestModule(name, wait, activity);
     }
 
     /** request_module_nowait(name). */
     public int requestModuleNowait(String name) {
-        return kmod.requestModule(name, false);
+        return kmod.requestModule(name, false, "request_module_nowait");
+    }
+
+    /** The cycles the wait-for graph has found, each once, in order. */
+    public List<DeadlockReport> deadlocks() {
+        return sched.deadlocks();
     }
 
     /**
@@ -186,9 +208,16 @@ public final class Kernel implements AutoCloseable {
         return sched.mode();
     }
 
-    /** Stops every kmod worker still running. Modules stay as they are. */
+    /**
+     * Stops the watchdog and interrupts every kmod worker still running (a thread blocked in
+     * the JVM's class initialization cannot be interrupted: with the gate off, it stays).
+     * Modules stay as they are.
+     */
     @Override
     public void close() {
+        if (watchdog != null) {
+            watchdog.close();
+        }
         sched.interruptWorkers();
     }
 
@@ -232,6 +261,10 @@ public final class Kernel implements AutoCloseable {
         private int kmodConcurrentMax = 50;
         private String modprobePath = KmodRequests.MODPROBE_PATH;
         private int logLines = 1 << 16;
+        private DeadlockPolicy deadlockPolicy = DeadlockPolicy.REPORT;
+        private Consumer<DeadlockReport> onDeadlock = report -> { };
+        private boolean gate = true;
+        private Duration watchdog = Duration.ofSeconds(2);
 
         private Builder() {
         }
@@ -284,6 +317,43 @@ public final class Kernel implements AutoCloseable {
         /** /proc/sys/kernel/modprobe; empty or any other path than /sbin/modprobe fails with -ENOENT. */
         public Builder modprobePath(String path) {
             this.modprobePath = Objects.requireNonNull(path, "path");
+            return this;
+        }
+
+        /** What a wait that closes a cycle does: REPORT (the default) or FAIL_FAST (-EDEADLK). */
+        public Builder deadlockPolicy(DeadlockPolicy policy) {
+            this.deadlockPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Receives each new cycle of the wait-for graph the moment it closes, on the thread
+         * closing it, with the kernel lock held: it must return quickly and not call the kernel.
+         */
+        public Builder onDeadlock(Consumer<DeadlockReport> listener) {
+            this.onDeadlock = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * The COMING gate: on (the default), the kernel's rule; off, a COMING module's symbols
+         * and classes pass, as in a plain JVM plugin system, and a thread needing a class whose
+         * initialization is running blocks in the JVM with no timeout (the cycle is reported).
+         */
+        public Builder gate(boolean on) {
+            this.gate = on;
+            return this;
+        }
+
+        /**
+         * How long, in real time, virtual time may be held back by a task blocked outside the
+         * harness before the watchdog reports it in dmesg; zero turns the watchdog off.
+         */
+        public Builder watchdog(Duration period) {
+            if (period.isNegative()) {
+                throw new IllegalArgumentException("negative watchdog period: " + period);
+            }
+            this.watchdog = period;
             return this;
         }
 

@@ -1,6 +1,7 @@
 package dev.kmodharness.cli;
 
 import dev.kmodharness.Kernel;
+import dev.kmodharness.lockdep.DeadlockPolicy;
 import dev.kmodharness.time.ClockMode;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +29,27 @@ final class KernelOptions {
             description = "With --clock real: real seconds per kernel second (default 1/120: the seed's 120 s in 1 s).")
     double timeScale;
 
+    @Option(names = "--deadlock", paramLabel = "report|fail-fast", defaultValue = "report",
+            description = "When a wait closes a cycle: report it and wait on as the kernel does (default), "
+                    + "or fail that wait at once with -EDEADLK (-35).")
+    String deadlock;
+
+    @Option(names = "--gate", paramLabel = "on|off", defaultValue = "on",
+            description = "The COMING gate: on, the kernel's rule (default); off, COMING modules' symbols "
+                    + "and classes pass as in a plain JVM plugin system.")
+    String gate;
+
     Kernel boot(Path modules) throws Exception {
+        DeadlockPolicy policy = switch (deadlock) {
+            case "report" -> DeadlockPolicy.REPORT;
+            case "fail-fast" -> DeadlockPolicy.FAIL_FAST;
+            default -> throw new IllegalArgumentException("--deadlock takes report or fail-fast, not '" + deadlock + "'");
+        };
+        boolean gateOn = switch (gate) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException("--gate takes on or off, not '" + gate + "'");
+        };
         if (!(timeoutSeconds >= 0)) {
             throw new IllegalArgumentException("--timeout must be a number of seconds, not " + timeoutSeconds);
         }
@@ -46,6 +67,8 @@ final class KernelOptions {
                 .clock(mode)
                 .timeScale(timeScale)
                 .symbolTimeout(Duration.ofNanos((long) (timeoutSeconds * 1e9)))
+                .deadlockPolicy(policy)
+                .gate(gateOn)
                 .build();
     }
 }

@@ -132,6 +132,7 @@ public final class PluginBuilder {
     /** Set once a step that throws was added: nothing may follow it. */
     private String finalStep;
     private boolean noInit;
+    private boolean initOnSymbols;
     private boolean exit;
     private String license;
     private List<String> params;
@@ -299,6 +300,16 @@ public final class PluginBuilder {
         });
     }
 
+    /**
+     * Init step: {@code LockSupport.park()}, a block the harness cannot see (as Thread.sleep or
+     * a foreign lock would be): the thread stays until someone unparks it. For showing the
+     * virtual clock's watchdog.
+     */
+    public PluginBuilder parksOutsideHarness() {
+        return step(code -> code.visitMethodInsn(Opcodes.INVOKESTATIC, "java/util/concurrent/locks/LockSupport",
+                "park", "()V", false));
+    }
+
     /** Init step: printk {@code "<name>: <param>=%s"} with {@code Kmod.param(param)}. */
     public PluginBuilder printsParam(String param) {
         Objects.requireNonNull(param, "param");
@@ -399,6 +410,16 @@ public final class PluginBuilder {
         return this;
     }
 
+    /**
+     * Makes the Symbols class the init class: the steps run in its static initializer, and
+     * {@code Module-Init} names it. As in a JVM plugin whose API class is also its activator,
+     * another thread calling a symbol while init runs blocks in the JVM's class initialization.
+     */
+    public PluginBuilder initOnSymbols() {
+        this.initOnSymbols = true;
+        return this;
+    }
+
     /** No init class and no {@code Module-Init}; then no init step may be given. */
     public PluginBuilder noInit() {
         noInit = true;
@@ -438,10 +459,13 @@ public final class PluginBuilder {
             throw new IllegalStateException(name + ": init steps given with noInit()");
         }
         Map<String, byte[]> entries = new TreeMap<>();
+        if (initOnSymbols && (noInit || exports.isEmpty())) {
+            throw new IllegalStateException(name + ": initOnSymbols() needs exports and an init");
+        }
         if (!exports.isEmpty()) {
             entries.put(internal(symbolsClassOf(name)) + ".class", symbolsClass());
         }
-        if (!noInit) {
+        if (!noInit && !initOnSymbols) {
             entries.put(internal(initClassOf(name)) + ".class", initClass());
         }
         if (exit) {
@@ -505,7 +529,7 @@ public final class PluginBuilder {
         main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
         main.putValue("Module-Name", name);
         if (!noInit) {
-            main.putValue("Module-Init", initClassOf(name));
+            main.putValue("Module-Init", initOnSymbols ? symbolsClassOf(name) : initClassOf(name));
         }
         if (exit) {
             main.putValue("Module-Exit", exitClassOf(name));
@@ -560,12 +584,22 @@ public final class PluginBuilder {
             method.visitMaxs(0, 0);
             method.visitEnd();
         }
+        if (initOnSymbols) {
+            emitClinit(writer);
+        }
         writer.visitEnd();
         return writer.toByteArray();
     }
 
     private byte[] initClass() {
         ClassWriter writer = newClass(initClassOf(name));
+        emitClinit(writer);
+        writer.visitEnd();
+        return writer.toByteArray();
+    }
+
+    /** The init steps, in order, as the class's static initializer. */
+    private void emitClinit(ClassWriter writer) {
         MethodVisitor clinit = writer.visitMethod(Opcodes.ACC_STATIC, "<clinit>", "()V", null, null);
         clinit.visitCode();
         for (Step step : steps) {
@@ -576,8 +610,6 @@ public final class PluginBuilder {
         }
         clinit.visitMaxs(0, 0);
         clinit.visitEnd();
-        writer.visitEnd();
-        return writer.toByteArray();
     }
 
     private byte[] exitClass() {

@@ -1,12 +1,20 @@
 package dev.kmodharness.kmod;
 
+import static dev.kmodharness.api.Errno.EDEADLK;
 import static dev.kmodharness.api.Errno.ENOENT;
 import static dev.kmodharness.api.Errno.ETIME;
 
+import dev.kmodharness.lockdep.Resource;
+import dev.kmodharness.lockdep.WaitFor;
 import dev.kmodharness.log.Dmesg;
 import dev.kmodharness.module.Modules;
 import dev.kmodharness.time.Scheduler;
+import dev.kmodharness.time.Scheduler.Wake;
 import dev.kmodharness.time.WaitQueue;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToIntFunction;
 
@@ -38,6 +46,20 @@ public final class KmodRequests implements Modules.Requester {
     private int slots;
     /** modprobe workers not yet exited. Guarded by the kernel lock. */
     private int running;
+    /** Threads holding a kmod slot. Guarded by the kernel lock. */
+    private final Set<Thread> slotHolders = new LinkedHashSet<>();
+    /** A free kmod slot, as the wait-for graph sees it: any holder may free one. */
+    private final Resource slot = new Resource() {
+        @Override
+        public String describe() {
+            return "kmod slot";
+        }
+
+        @Override
+        public Collection<Thread> holders() {
+            return List.copyOf(slotHolders);
+        }
+    };
 
     /**
      * @param modprobe runs {@code modprobe -q -- NAME} and returns its exit status
@@ -63,7 +85,7 @@ public final class KmodRequests implements Modules.Requester {
      *     slot came free
      */
     @Override
-    public int requestModule(String name, boolean wait) {
+    public int requestModule(String name, boolean wait, String activity) {
         if (modprobePath.isEmpty()) {
             return -ENOENT;
         }
@@ -73,16 +95,23 @@ public final class KmodRequests implements Modules.Requester {
         sched.enter();
         sched.lock();
         try {
-            if (!sched.waitEvent(kmodWq, () -> slots > 0, TimeUnit.SECONDS.toNanos(ALL_BUSY_TIMEOUT_SECONDS))) {
+            Wake wake = sched.waitEvent(kmodWq, () -> slots > 0, TimeUnit.SECONDS.toNanos(ALL_BUSY_TIMEOUT_SECONDS),
+                    new WaitFor(activity + " requesting " + name, slot));
+            if (wake == Wake.DEADLOCK) {
+                return -EDEADLK;
+            }
+            if (wake != Wake.DONE) {
                 dmesg.printk("request_module: modprobe " + name + " cannot be processed, kmod busy with "
                         + concurrentMax + " threads for more than " + ALL_BUSY_TIMEOUT_SECONDS + " seconds now");
                 return -ETIME;
             }
             slots--;
+            slotHolders.add(Thread.currentThread());
             try {
-                return callModprobe(name, wait);
+                return callModprobe(name, wait, activity);
             } finally {
                 slots++;
+                slotHolders.remove(Thread.currentThread());
                 sched.wakeUpAll(kmodWq);
             }
         } finally {
@@ -92,14 +121,14 @@ public final class KmodRequests implements Modules.Requester {
     }
 
     /** call_modprobe: lock held; released while waiting for the run to exit. */
-    private int callModprobe(String name, boolean wait) {
+    private int callModprobe(String name, boolean wait, String activity) {
         if (!modprobePath.equals(MODPROBE_PATH)) {
             return -ENOENT; // kernel_execve of a file that is not there
         }
         int[] status = {-1};
         WaitQueue exited = new WaitQueue("modprobe " + name);
         running++;
-        sched.spawn("modprobe " + name, () -> {
+        Thread worker = sched.spawn("modprobe " + name, () -> {
             int exit = 1;
             try {
                 exit = modprobe.applyAsInt(name);
@@ -118,7 +147,23 @@ public final class KmodRequests implements Modules.Requester {
         if (!wait) {
             return 0;
         }
-        if (!sched.waitEvent(exited, () -> status[0] >= 0, -1)) {
+        Resource run = new Resource() {
+            @Override
+            public String describe() {
+                return "request_module(" + name + ")";
+            }
+
+            @Override
+            public Collection<Thread> holders() {
+                return status[0] >= 0 ? List.of() : List.of(worker);
+            }
+        };
+        Wake wake = sched.waitEvent(exited, () -> status[0] >= 0, -1, new WaitFor(activity, run));
+        if (wake == Wake.DEADLOCK) {
+            dmesg.printk("request_module: modprobe " + name + " would deadlock (err -" + EDEADLK + ")");
+            return -EDEADLK;
+        }
+        if (wake != Wake.DONE) {
             return -4; // EINTR: the caller was killed while waiting
         }
         return status[0] << 8;

@@ -2,8 +2,11 @@ package dev.kmodharness.module;
 
 import dev.kmodharness.loader.ModuleClassLoader;
 import dev.kmodharness.loader.ModuleLinkage;
+import dev.kmodharness.lockdep.Resource;
 import dev.kmodharness.symbols.ModuleImage;
 import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.List;
 import java.util.Deque;
 import java.util.Map;
 
@@ -31,8 +34,21 @@ final class Module implements ModuleLinkage {
     final Deque<Module> holders = new ArrayDeque<>();
     /** target_list: modules this one uses, most recent first. Guarded by the kernel lock. */
     final Deque<Module> uses = new ArrayDeque<>();
-    /** The thread running this module's init while COMING. Guarded by the kernel lock. */
+    /** The thread loading this module: resolving while UNFORMED, running init while COMING. Guarded by the kernel lock. */
     Thread initThread;
+    /** This module while UNFORMED or COMING, as the wait-for graph sees it: held by initThread. */
+    final Resource loading = new Resource() {
+        @Override
+        public String describe() {
+            return name + (state == ModuleState.UNFORMED ? " UNFORMED" : " COMING");
+        }
+
+        @Override
+        public Collection<Thread> holders() {
+            Thread thread = initThread;
+            return thread == null || state == ModuleState.LIVE ? List.of() : List.of(thread);
+        }
+    };
 
     Module(Modules modules, ModuleImage image, boolean builtin) {
         this.modules = modules;
@@ -55,7 +71,7 @@ final class Module implements ModuleLinkage {
 
     @Override
     public int requestModule(String requested, boolean wait) {
-        return modules.requestModule(requested, wait);
+        return modules.requestModule(this, requested, wait);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.kmodharness.module;
 
 import static dev.kmodharness.api.Errno.EBUSY;
+import static dev.kmodharness.api.Errno.EDEADLK;
 import static dev.kmodharness.api.Errno.EEXIST;
 import static dev.kmodharness.api.Errno.EFAULT;
 import static dev.kmodharness.api.Errno.ENOENT;
@@ -9,6 +10,8 @@ import static dev.kmodharness.api.Errno.ENOMEM;
 
 import dev.kmodharness.api.ModuleInitException;
 import dev.kmodharness.loader.ModuleClassLoader;
+import dev.kmodharness.lockdep.DeadlockPolicy;
+import dev.kmodharness.lockdep.WaitFor;
 import dev.kmodharness.loader.PlatformLoader;
 import dev.kmodharness.log.Dmesg;
 import dev.kmodharness.symbols.ExportedSymbol;
@@ -16,6 +19,7 @@ import dev.kmodharness.symbols.MemberRef;
 import dev.kmodharness.symbols.ModuleImage;
 import dev.kmodharness.symbols.SymbolTable;
 import dev.kmodharness.time.Scheduler;
+import dev.kmodharness.time.Scheduler.Wake;
 import dev.kmodharness.time.WaitQueue;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,13 +44,16 @@ public final class Modules {
 
     /** Requests modprobe runs on behalf of a module: request_module. */
     public interface Requester {
-        int requestModule(String name, boolean wait);
+        /** @param activity what the requesting thread is doing, for the wait-for graph ("i915 init") */
+        int requestModule(String name, boolean wait, String activity);
     }
 
     private final Scheduler sched;
     private final Dmesg dmesg;
     private final long symbolTimeoutNanos;
     private final Requester requester;
+    /** The COMING gate: off, a COMING module's symbols and classes pass as in a plain JVM. */
+    private final boolean gate;
     private final PlatformLoader platform = new PlatformLoader();
 
     /** The module list in load order (/proc/modules shows it newest first). Guarded by the kernel lock. */
@@ -60,11 +67,17 @@ public final class Modules {
     /** TAINT_PROPRIETARY_MODULE. Guarded by the kernel lock. */
     private boolean taintedProprietary;
 
-    public Modules(Scheduler sched, Dmesg dmesg, long symbolTimeoutNanos, Requester requester) {
+    /**
+     * @param gate true for the kernel's COMING rule; false for JVM-native linking, where a
+     *     COMING module's symbols and classes pass and only the JVM's class initialization
+     *     makes anyone wait
+     */
+    public Modules(Scheduler sched, Dmesg dmesg, long symbolTimeoutNanos, Requester requester, boolean gate) {
         this.sched = sched;
         this.dmesg = dmesg;
         this.symbolTimeoutNanos = symbolTimeoutNanos;
         this.requester = requester;
+        this.gate = gate;
     }
 
     Dmesg dmesg() {
@@ -159,7 +172,6 @@ public final class Modules {
                 }
                 mod.params = parseArgs(mod, params);
                 mod.loader = new ModuleClassLoader(image, platform, mod);
-                mod.initThread = Thread.currentThread();
             } finally {
                 sched.unlock();
             }
@@ -180,7 +192,12 @@ public final class Modules {
         }
         if (old != null) {
             if (old.state == ModuleState.COMING || old.state == ModuleState.UNFORMED) {
-                if (!sched.waitEvent(moduleWq, () -> finishedLoading(mod.name), -1)) {
+                Wake wake = sched.waitEvent(moduleWq, () -> finishedLoading(mod.name), -1,
+                        new WaitFor("insmod " + mod.name + " (same name)", old.loading));
+                if (wake == Wake.DEADLOCK) {
+                    return -EDEADLK;
+                }
+                if (wake != Wake.DONE) {
                     return -EBUSY;
                 }
                 old = list.get(mod.name);
@@ -188,6 +205,7 @@ public final class Modules {
             return old != null && old.state == ModuleState.LIVE ? -EEXIST : -EBUSY;
         }
         list.put(mod.name, mod);
+        mod.initThread = Thread.currentThread();
         return 0;
     }
 
@@ -211,7 +229,8 @@ public final class Modules {
 
     /**
      * simplify_symbols: resolves every import in order; a failed one is logged and the loop
-     * goes on, the load failing with the last error. Lock held; may wait 30 s per symbol.
+     * goes on, the load failing with the last error. Under fail-fast a deadlock ends the loop:
+     * every later symbol would close the same cycle. Lock held; may wait 30 s per symbol.
      */
     private int simplifySymbols(Module mod) {
         int ret = 0;
@@ -220,6 +239,9 @@ public final class Modules {
             if (r.err != 0) {
                 dmesg.printk(mod.name + ": Unknown symbol " + r.symbol + " (err " + r.err + ")");
                 ret = r.err;
+                if (r.err == -EDEADLK) {
+                    break;
+                }
             }
         }
         return ret;
@@ -239,11 +261,18 @@ public final class Modules {
      */
     private Resolution resolveSymbolWait(Module mod, MemberRef ref) {
         Resolution r = new Resolution();
-        boolean resolved = sched.waitEvent(moduleWq, () -> {
+        resolveSymbol(mod, ref, r);
+        if (r.err != -EBUSY) {
+            return r;
+        }
+        Module owner = r.owner;
+        Wake wake = sched.waitEvent(moduleWq, () -> {
             resolveSymbol(mod, ref, r);
             return r.err != -EBUSY;
-        }, symbolTimeoutNanos);
-        if (!resolved) {
+        }, symbolTimeoutNanos, new WaitFor(mod.name + " resolving " + r.symbol, owner.loading));
+        if (wake == Wake.DEADLOCK) {
+            r.err = -EDEADLK;
+        } else if (wake != Wake.DONE) {
             dmesg.printk(mod.name + ": gave up waiting for init of module " + r.owner.name + ".");
         }
         return r;
@@ -259,16 +288,16 @@ public final class Modules {
         } else if (entry.owner().builtin) {
             r.err = 0;
         } else {
-            r.err = refModule(mod, entry.owner());
+            r.err = refModule(mod, entry.owner(), mod.name + " resolving " + r.symbol);
         }
     }
 
     /** ref_module: records that {@code a} uses {@code b}, taking a reference on b. Lock held. */
-    private int refModule(Module a, Module b) {
+    private int refModule(Module a, Module b, String activity) {
         if (a.uses.contains(b)) {
             return 0;
         }
-        int err = strongTryModuleGet(b);
+        int err = strongTryModuleGet(b, activity);
         if (err != 0) {
             return err;
         }
@@ -277,12 +306,21 @@ public final class Modules {
         return 0;
     }
 
-    /** strong_try_module_get: COMING refuses with -EBUSY, GOING with -ENOENT. Lock held. */
-    private static int strongTryModuleGet(Module mod) {
+    /**
+     * strong_try_module_get: COMING refuses with -EBUSY, GOING with -ENOENT. With the gate off
+     * COMING passes, as a JVM links to a class still initializing; the edge is still probed
+     * for a cycle. Lock held.
+     */
+    private int strongTryModuleGet(Module mod, String activity) {
         if (mod.state == ModuleState.COMING) {
-            return -EBUSY;
+            if (gate) {
+                return -EBUSY;
+            }
+            if (probe(mod, activity) && sched.deadlockPolicy() == DeadlockPolicy.FAIL_FAST) {
+                return -EDEADLK;
+            }
         }
-        if (mod.state != ModuleState.LIVE) {
+        if (mod.state != ModuleState.LIVE && mod.state != ModuleState.COMING) {
             return -ENOENT;
         }
         mod.refcnt++;
@@ -421,11 +459,22 @@ public final class Modules {
             if (owner == null) {
                 return null;
             }
-            if (owner.builtin) {
+            if (owner.builtin || owner.state == ModuleState.LIVE) {
                 return owner.loader;
             }
-            boolean ready = sched.waitEvent(moduleWq, () -> owner.state != ModuleState.COMING, symbolTimeoutNanos);
-            if (!ready) {
+            if (owner.state == ModuleState.COMING && !gate) {
+                // The JVM may now block in class initialization, where the harness cannot see.
+                boolean cycle = probe(owner, requester.name + " loading class " + className);
+                return cycle && sched.deadlockPolicy() == DeadlockPolicy.FAIL_FAST ? null : owner.loader;
+            }
+            Wake wake = sched.waitEvent(moduleWq, () -> owner.state != ModuleState.COMING, symbolTimeoutNanos,
+                    new WaitFor(requester.name + " loading class " + className, owner.loading));
+            if (wake == Wake.DEADLOCK) {
+                dmesg.printk(requester.name + ": class " + className + " of module " + owner.name
+                        + " not loaded (err -" + EDEADLK + ")");
+                return null;
+            }
+            if (wake != Wake.DONE) {
                 dmesg.printk(requester.name + ": gave up waiting for init of module " + owner.name + ".");
                 return null;
             }
@@ -436,8 +485,20 @@ public final class Modules {
         }
     }
 
-    int requestModule(String name, boolean wait) {
-        return requester.requestModule(name, wait);
+    /** Whether the current thread waiting on {@code owner} closes a cycle; lock held. */
+    private boolean probe(Module owner, String activity) {
+        return sched.probe(new WaitFor(activity, owner.loading)) != null;
+    }
+
+    int requestModule(Module mod, String name, boolean wait) {
+        String activity;
+        sched.lock();
+        try {
+            activity = mod.name + (mod.initThread == Thread.currentThread() ? " init" : "");
+        } finally {
+            sched.unlock();
+        }
+        return requester.requestModule(name, wait, activity);
     }
 
     void msleep(long ms) {

@@ -187,6 +187,11 @@ public final class ModuleImage {
         return classes.get(binaryName);
     }
 
+    /** The binary names of this module's classes, sorted. */
+    public java.util.Set<String> classNames() {
+        return new java.util.TreeSet<>(classes.keySet());
+    }
+
     public byte[] resource(String entryName) {
         return resources.get(entryName);
     }

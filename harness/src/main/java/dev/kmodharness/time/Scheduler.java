@@ -1,5 +1,9 @@
 package dev.kmodharness.time;
 
+import dev.kmodharness.lockdep.DeadlockPolicy;
+import dev.kmodharness.lockdep.DeadlockReport;
+import dev.kmodharness.lockdep.WaitFor;
+import dev.kmodharness.lockdep.WaitForGraph;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -9,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * The kernel's time and its waits: one lock (the kernel's module_mutex and wait-queue lock in
@@ -40,15 +45,40 @@ public final class Scheduler {
             (a, b) -> Long.compare(a.deadline, b.deadline));
     /** Threads doing kernel work, with their entry depth. Guarded by lock. */
     private final Map<Thread, int[]> tasks = new HashMap<>();
+    /** Threads blocked in a harness wait right now. Guarded by lock. */
+    private final java.util.Set<Thread> parked = new java.util.HashSet<>();
     /** Live worker threads, for close(). Guarded by lock. */
     private final List<Thread> workers = new ArrayList<>();
+    /** Who waits for what. Guarded by lock. */
+    private final WaitForGraph graph;
+    private final DeadlockPolicy policy;
+    /** Bumped on every wait, wake and task exit: the watchdog's sign of progress. Guarded by lock. */
+    private long progress;
 
-    public Scheduler(ClockMode mode, double timeScale) {
+    /** How a wait with an edge in the wait-for graph ended. */
+    public enum Wake {
+        /** The condition holds. */
+        DONE,
+        /** The timeout passed first. */
+        TIMEOUT,
+        /** The thread was interrupted (the kernel's signal). */
+        INTERRUPTED,
+        /** The wait closed a cycle and the policy is fail-fast: -EDEADLK. */
+        DEADLOCK
+    }
+
+    /**
+     * @param deadlocks receives each new cycle of the wait-for graph, on the thread closing it,
+     *     with the kernel lock held: it must not block
+     */
+    public Scheduler(ClockMode mode, double timeScale, DeadlockPolicy policy, Consumer<DeadlockReport> deadlocks) {
         if (!(timeScale > 0)) {
             throw new IllegalArgumentException("time scale must be positive: " + timeScale);
         }
         this.mode = mode;
         this.scale = timeScale;
+        this.policy = policy;
+        this.graph = new WaitForGraph(deadlocks);
     }
 
     public ClockMode mode() {
@@ -102,6 +132,7 @@ public final class Scheduler {
             if (--depth[0] == 0) {
                 tasks.remove(Thread.currentThread());
                 runnable--;
+                progress++;
                 advanceIfIdle();
             }
         } finally {
@@ -141,30 +172,86 @@ public final class Scheduler {
     }
 
     /**
+     * wait_event_interruptible_timeout without an edge in the wait-for graph (msleep, waiting
+     * for the kernel to go idle). See {@link #waitEvent(WaitQueue, BooleanSupplier, long, WaitFor)}.
+     *
+     * @return true when the condition holds, false when time ran out or the thread was interrupted
+     */
+    public boolean waitEvent(WaitQueue queue, BooleanSupplier condition, long timeoutNanos) {
+        return waitEvent(queue, condition, timeoutNanos, null) == Wake.DONE;
+    }
+
+    /**
      * wait_event_interruptible_timeout: with the lock held, blocks until {@code condition}
      * holds, re-checking it on every wake-up of {@code queue}; releases the lock while blocked.
      * Waits for: a {@link #wakeUpAll} of {@code queue}, or {@code timeoutNanos} of kernel time
-     * (negative: no timeout), or an interrupt (taken as the kernel takes a signal).
-     *
-     * @return true when the condition holds, false when time ran out or the thread was
-     *     interrupted first (the interrupt flag is kept)
+     * (negative: no timeout), or an interrupt (taken as the kernel takes a signal). While
+     * blocked, the thread is an edge of the wait-for graph to {@code edge}'s resource; an edge
+     * that closes a cycle is reported at once, and under fail-fast the wait ends there.
      */
-    public boolean waitEvent(WaitQueue queue, BooleanSupplier condition, long timeoutNanos) {
+    public Wake waitEvent(WaitQueue queue, BooleanSupplier condition, long timeoutNanos, WaitFor edge) {
         if (!lock.isHeldByCurrentThread()) {
             throw new IllegalStateException("waitEvent needs the kernel lock");
         }
         if (condition.getAsBoolean()) {
-            return true;
+            return Wake.DONE;
         }
         long deadline = timeoutNanos < 0 ? Long.MAX_VALUE : saturatedAdd(now(), timeoutNanos);
+        if (edge != null) {
+            DeadlockReport cycle = graph.add(edge, now(), System.nanoTime());
+            if (cycle != null && policy == DeadlockPolicy.FAIL_FAST) {
+                graph.remove();
+                return Wake.DEADLOCK;
+            }
+        }
+        try {
+            return block(queue, condition, deadline);
+        } finally {
+            if (edge != null) {
+                graph.remove();
+            }
+        }
+    }
+
+    /**
+     * Records that the current thread is about to block outside the harness (the JVM's class
+     * initialization, with the gate off) on {@code edge}, reports a cycle that closes, and
+     * removes the edge again. Lock held.
+     *
+     * @return the cycle, or null
+     */
+    public DeadlockReport probe(WaitFor edge) {
+        try {
+            return graph.add(edge, now(), System.nanoTime());
+        } finally {
+            graph.remove();
+        }
+    }
+
+    public DeadlockPolicy deadlockPolicy() {
+        return policy;
+    }
+
+    /** Every cycle reported so far. */
+    public List<DeadlockReport> deadlocks() {
+        lock.lock();
+        try {
+            return graph.reports();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Wake block(WaitQueue queue, BooleanSupplier condition, long deadline) {
         boolean counted = mode == ClockMode.VIRTUAL && tasks.containsKey(Thread.currentThread());
         Waiter waiter = new Waiter(lock.newCondition(), deadline, counted);
         while (true) {
             if (now() >= deadline) {
-                return false;
+                return Wake.TIMEOUT;
             }
             waiter.woken = false;
             queue.waiters.add(waiter);
+            progress++;
             if (mode == ClockMode.VIRTUAL) {
                 if (counted) {
                     runnable--;
@@ -174,15 +261,21 @@ public final class Scheduler {
                 }
                 advanceIfIdle();
             }
-            boolean interrupted = !block(waiter);
+            parked.add(Thread.currentThread());
+            boolean interrupted;
+            try {
+                interrupted = !park(waiter);
+            } finally {
+                parked.remove(Thread.currentThread());
+            }
             queue.waiters.remove(waiter);
             if (interrupted) {
                 wake(waiter);
                 Thread.currentThread().interrupt();
-                return condition.getAsBoolean();
+                return condition.getAsBoolean() ? Wake.DONE : Wake.INTERRUPTED;
             }
             if (condition.getAsBoolean()) {
-                return true;
+                return Wake.DONE;
             }
         }
     }
@@ -202,6 +295,35 @@ public final class Scheduler {
     public void wakeUpAll(WaitQueue queue) {
         for (Waiter waiter : queue.waiters) {
             wake(waiter);
+        }
+    }
+
+    /**
+     * The watchdog's check: under the virtual clock, the tasks that hold time back while
+     * someone waits on a deadline and nothing has moved since the last check (the tasks that
+     * are running, but not in any harness wait: in Thread.sleep, a foreign lock, a JVM class
+     * initialization, or a long computation).
+     *
+     * @param lastProgress the progress count the previous check saw; updated
+     * @return the stalled tasks, empty when time is free to move or has moved
+     */
+    public List<Thread> stalledTasks(long[] lastProgress) {
+        lock.lock();
+        try {
+            boolean moved = progress != lastProgress[0];
+            lastProgress[0] = progress;
+            if (mode != ClockMode.VIRTUAL || moved || runnable == 0 || timed.isEmpty()) {
+                return List.of();
+            }
+            List<Thread> stalled = new ArrayList<>();
+            for (Thread task : tasks.keySet()) {
+                if (!parked.contains(task) && task.isAlive()) {
+                    stalled.add(task);
+                }
+            }
+            return stalled;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -226,7 +348,7 @@ public final class Scheduler {
     }
 
     /** Waits for: the waiter's wake-up (VIRTUAL) or also its deadline in real time (REAL). */
-    private boolean block(Waiter waiter) {
+    private boolean park(Waiter waiter) {
         try {
             if (mode == ClockMode.VIRTUAL) {
                 while (!waiter.woken) {
@@ -252,6 +374,7 @@ public final class Scheduler {
             return;
         }
         waiter.woken = true;
+        progress++;
         if (waiter.counted) {
             runnable++;
         }

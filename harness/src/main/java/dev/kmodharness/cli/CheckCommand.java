@@ -1,0 +1,60 @@
+package dev.kmodharness.cli;
+
+import dev.kmodharness.kmod.Depmod;
+import dev.kmodharness.lockdep.StaticCheck;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code check --modules DIR}: reads bytecode only and reports every cycle that will hang
+ * module init, with its chain and cost. Exit 1 when one is found, 0 otherwise.
+ */
+@Command(name = "check", mixinStandardHelpOptions = true,
+        description = "Find, from bytecode alone, the request_module/import cycles that will hang module init. "
+                + "Exit 1 when one is found, 0 otherwise.")
+final class CheckCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--modules", paramLabel = "DIR", required = true, description = "The modules directory.")
+    Path modules;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "The symbol timeout each wait costs (default: ${DEFAULT-VALUE}).")
+    long timeoutSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (!Files.isDirectory(modules)) {
+            throw new IllegalArgumentException("modules directory " + modules + ": No such file or directory");
+        }
+        Depmod index = Depmod.scan(modules);
+        index.warnings().forEach(err::println);
+        for (StaticCheck.Request request : StaticCheck.requests(index)) {
+            out.printf("%s: init calls %s(\"%s\")%n", request.from(),
+                    request.synchronous() ? "request_module" : "request_module_nowait", request.module());
+        }
+        List<StaticCheck.Cycle> cycles = StaticCheck.cycles(index, timeoutSeconds * 1_000_000_000L);
+        for (StaticCheck.Cycle cycle : cycles) {
+            out.printf("cycle: %s hangs %d s (%d symbol%s x %d s)%n", cycle.chain(),
+                    cycle.costNanos() / 1_000_000_000L, cycle.symbols(), cycle.symbols() == 1 ? "" : "s", timeoutSeconds);
+            for (StaticCheck.Wait wait : cycle.waits()) {
+                out.printf("  %s waits for %s, COMING, for: %s%n", wait.importer(), wait.owner(),
+                        String.join(", ", wait.symbols()));
+            }
+        }
+        out.printf("check: %d module%s, %d cycle%s%n", index.names().size(),
+                index.names().size() == 1 ? "" : "s", cycles.size(), cycles.size() == 1 ? " that hangs" : "s that hang");
+        return cycles.isEmpty() ? 0 : 1;
+    }
+}

@@ -1,0 +1,108 @@
+package dev.kmodharness.lockdep;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Lockdep for module init: every thread blocked in a harness wait is an edge to the resource
+ * it waits for, and each resource leads to the threads holding it. A new edge that closes a
+ * cycle is reported the moment it is added. Each distinct cycle (the same resources in the
+ * same order) is reported once per boot, as lockdep reports a dependency once. Guarded by the
+ * kernel lock: every method is called with it held; nothing here blocks.
+ */
+public final class WaitForGraph {
+
+    private final Map<Thread, WaitFor> blocked = new HashMap<>();
+    private final List<DeadlockReport> reports = new ArrayList<>();
+    private final Set<List<String>> reported = new HashSet<>();
+    private final Consumer<DeadlockReport> sink;
+
+    /** @param sink receives each new report, on the thread that closed the cycle */
+    public WaitForGraph(Consumer<DeadlockReport> sink) {
+        this.sink = sink;
+    }
+
+    /**
+     * Adds the edge "the current thread waits for {@code edge}" and looks for a cycle through it.
+     *
+     * @param closedRealNanos System.nanoTime() when the wait began
+     * @return the cycle the edge closes, or null; a cycle reported before is returned again
+     *     but not reported twice
+     */
+    public DeadlockReport add(WaitFor edge, long kernelNanos, long closedRealNanos) {
+        Thread self = Thread.currentThread();
+        blocked.put(self, edge);
+        List<DeadlockReport.Link> path = new ArrayList<>();
+        path.add(new DeadlockReport.Link(name(self), edge));
+        if (!reaches(edge.resource(), self, path, new HashSet<>(Set.of(self)))) {
+            return null;
+        }
+        DeadlockReport report = new DeadlockReport(List.copyOf(path), kernelNanos, closedRealNanos, System.nanoTime());
+        List<String> key = path.stream().map(l -> l.waitFor().resource().describe()).sorted().toList();
+        if (reported.add(key)) {
+            reports.add(report);
+            sink.accept(report);
+        }
+        return report;
+    }
+
+    /** Removes the current thread's edge: its wait ended. */
+    public void remove() {
+        blocked.remove(Thread.currentThread());
+    }
+
+    /** Every report so far, in order. */
+    public List<DeadlockReport> reports() {
+        return List.copyOf(reports);
+    }
+
+    /** What {@code thread} waits for now, or null. */
+    public WaitFor waitingFor(Thread thread) {
+        return blocked.get(thread);
+    }
+
+    /** Whether every holder of {@code resource} waits, through the graph, on {@code target}. */
+    private boolean reaches(Resource resource, Thread target, List<DeadlockReport.Link> path, Set<Thread> visiting) {
+        var holders = resource.holders();
+        if (holders.isEmpty()) {
+            return false;
+        }
+        List<DeadlockReport.Link> first = null;
+        for (Thread holder : holders) {
+            List<DeadlockReport.Link> branch = new ArrayList<>();
+            if (!reachesFrom(holder, target, branch, visiting)) {
+                return false;
+            }
+            if (first == null) {
+                first = branch;
+            }
+        }
+        path.addAll(first);
+        return true;
+    }
+
+    private boolean reachesFrom(Thread holder, Thread target, List<DeadlockReport.Link> path, Set<Thread> visiting) {
+        if (holder == target) {
+            return true;
+        }
+        WaitFor next = blocked.get(holder);
+        if (next == null || !visiting.add(holder)) {
+            return false;
+        }
+        try {
+            path.add(new DeadlockReport.Link(name(holder), next));
+            return reaches(next.resource(), target, path, visiting);
+        } finally {
+            visiting.remove(holder);
+        }
+    }
+
+    static String name(Thread thread) {
+        return thread.getName() + "/" + thread.getId();
+    }
+}
