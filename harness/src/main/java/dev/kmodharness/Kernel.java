@@ -7,6 +7,7 @@ import dev.kmodharness.kmod.Modprobe;
 import dev.kmodharness.lockdep.DeadlockPolicy;
 import dev.kmodharness.lockdep.DeadlockReport;
 import dev.kmodharness.log.Dmesg;
+import dev.kmodharness.module.ModuleEvent;
 import dev.kmodharness.module.ModuleInfo;
 import dev.kmodharness.module.ModuleState;
 import dev.kmodharness.module.Modules;
@@ -55,7 +56,8 @@ public final class Kernel implements AutoCloseable {
         this.dmesg = new Dmesg(sched::now, b.logLines);
         this.depmod = Depmod.scan(b.modules);
         // Modules reach request_module through this.kmod, set just below, before any load.
-        this.modules = new Modules(sched, dmesg, b.symbolTimeout.toNanos(), this::requestFromModule, b.gate);
+        this.modules = new Modules(sched, dmesg, b.symbolTimeout.toNanos(), this::requestFromModule, b.gate,
+                b.notifier);
         ModprobeTarget target = new ModprobeTarget();
         this.kmod = new KmodRequests(sched, dmesg, b.modprobePath, b.kmodConcurrentMax,
                 name -> Modprobe.run(depmod, target, name, Map.of()).status(), modules.moduleWq());
@@ -116,6 +118,34 @@ public final class Kernel implements AutoCloseable {
         return modules.loadModule(image, parseParams(params));
     }
 
+    /**
+     * delete_module (rmmod NAME): runs the module's exit and frees it.
+     *
+     * @return 0; -ENOENT when not loaded; -EWOULDBLOCK when used by others or referenced;
+     *     -EBUSY when not LIVE or it has an init but no exit
+     */
+    public int rmmod(String name) {
+        return modules.deleteModule(name.replace('-', '_'));
+    }
+
+    /**
+     * {@code modprobe -r NAME}: removes NAME, then each module it depended on that nothing
+     * uses any more.
+     */
+    public Modprobe.Result modprobeRemove(String name) {
+        sched.enter();
+        try {
+            return Modprobe.remove(depmod, new ModprobeTarget(), name);
+        } finally {
+            sched.exit();
+        }
+    }
+
+    /** The module's class loader while it is loaded; hold it weakly. */
+    public Optional<ClassLoader> classLoader(String name) {
+        return modules.classLoader(name);
+    }
+
     /** request_module(name) from kernel context, as lib/test_kmod.c calls it. */
     public int requestModule(String name) {
         return kmod.requestModule(name, true, "request_module");
@@ -151,6 +181,16 @@ public final class Kernel implements AutoCloseable {
             sched.waitEvent(modules.moduleWq(), () -> !modules.anyLoading() && !kmod.busy(), -1);
         } finally {
             sched.unlock();
+        }
+    }
+
+    /** Sleeps {@code time} of kernel time on the calling thread, as a task (a shell's sleep). */
+    public void sleep(Duration time) {
+        sched.enter();
+        try {
+            sched.sleep(time.toNanos());
+        } finally {
+            sched.exit();
         }
     }
 
@@ -249,6 +289,16 @@ public final class Kernel implements AutoCloseable {
         public int insmod(ModuleImage image, Map<String, String> params) {
             return modules.loadModule(image, params);
         }
+
+        @Override
+        public Optional<ModuleInfo> info(String name) {
+            return modules.info(name);
+        }
+
+        @Override
+        public int rmmod(String name) {
+            return modules.deleteModule(name);
+        }
     }
 
     /** The kernel's configuration: each setting one method; {@link #build()} boots. */
@@ -265,6 +315,7 @@ public final class Kernel implements AutoCloseable {
         private Consumer<DeadlockReport> onDeadlock = report -> { };
         private boolean gate = true;
         private Duration watchdog = Duration.ofSeconds(2);
+        private Consumer<ModuleEvent> notifier = event -> { };
 
         private Builder() {
         }
@@ -354,6 +405,15 @@ public final class Kernel implements AutoCloseable {
                 throw new IllegalArgumentException("negative watchdog period: " + period);
             }
             this.watchdog = period;
+            return this;
+        }
+
+        /**
+         * The module notifier chain: hears every module go COMING, LIVE and GOING, with the
+         * kernel lock held (it must return quickly and not call the kernel).
+         */
+        public Builder notifier(Consumer<ModuleEvent> listener) {
+            this.notifier = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

@@ -72,6 +72,38 @@ public final class Kmod {
         host().msleep(ms);
     }
 
+    /**
+     * try_module_get: takes a reference on module {@code name}, which then cannot be unloaded
+     * until {@link #modulePut}. Succeeds while it is COMING or LIVE (or built in).
+     *
+     * @return whether the reference was taken
+     */
+    public static boolean tryModuleGet(String name) {
+        return host().tryModuleGet(Objects.requireNonNull(name, "name"));
+    }
+
+    /** module_put: drops a reference taken with {@link #tryModuleGet}. */
+    public static void modulePut(String name) {
+        host().modulePut(Objects.requireNonNull(name, "name"));
+    }
+
+    /**
+     * schedule_work: runs {@code work} on a kernel worker thread, soon, without waiting for it.
+     * A request_module made there does not hold up this module's init.
+     */
+    public static void scheduleWork(Runnable work) {
+        host().scheduleWork(Objects.requireNonNull(work, "work"), false);
+    }
+
+    /**
+     * async_schedule: runs {@code work} asynchronously, as driver core does for probing. Unless
+     * the module was loaded with {@code async_probe=1}, its init does not finish before all
+     * async work has (do_init_module's async_synchronize_full).
+     */
+    public static void asyncSchedule(Runnable work) {
+        host().scheduleWork(Objects.requireNonNull(work, "work"), true);
+    }
+
     private static Host host() {
         Class<?> caller = STACK.walk(frames -> frames
                 .map(StackWalker.StackFrame::getDeclaringClass)
@@ -105,5 +137,14 @@ public final class Kmod {
 
         /** Sleeps for ms milliseconds of kernel time. */
         void msleep(long ms);
+
+        /** try_module_get on module {@code name}. */
+        boolean tryModuleGet(String name);
+
+        /** module_put on module {@code name}. */
+        void modulePut(String name);
+
+        /** schedule_work (async false) or async_schedule (async true). */
+        void scheduleWork(Runnable work, boolean async);
     }
 }

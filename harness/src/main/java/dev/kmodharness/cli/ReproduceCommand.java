@@ -83,7 +83,7 @@ final class ReproduceCommand implements Callable<Integer> {
         return null;
     }
 
-    private static Path defaultSet() throws URISyntaxException {
+    static Path defaultSet() throws URISyntaxException {
         Path fromCwd = Path.of(SET);
         if (Files.isDirectory(fromCwd)) {
             return fromCwd;

@@ -3,6 +3,7 @@ package dev.kmodharness.kmod;
 import static dev.kmodharness.api.Errno.EEXIST;
 import static dev.kmodharness.api.Errno.ENOENT;
 
+import dev.kmodharness.module.ModuleInfo;
 import dev.kmodharness.module.ModuleState;
 import dev.kmodharness.symbols.ModuleImage;
 import java.util.ArrayList;
@@ -28,6 +29,12 @@ public final class Modprobe {
 
         /** init_module: 0, or a negative errno. */
         int insmod(ModuleImage image, Map<String, String> params);
+
+        /** The module's refcount and holders, empty when it is not loaded. */
+        Optional<ModuleInfo> info(String name);
+
+        /** delete_module: 0, or a negative errno. */
+        int rmmod(String name);
     }
 
     /**
@@ -66,6 +73,39 @@ public final class Modprobe {
             }
         }
         return new Result(0, errors);
+    }
+
+    /**
+     * {@code modprobe -r NAME}: removes NAME, then every module it depends on (depmod order)
+     * that is now unused; those still in use are left, quietly, as modprobe does.
+     */
+    public static Result remove(Depmod index, Target kernel, String name) {
+        String wanted = name.replace('-', '_');
+        if (kernel.isBuiltin(wanted)) {
+            return new Result(1, List.of("modprobe: FATAL: Module " + wanted + " is builtin."));
+        }
+        Optional<ModuleInfo> info = kernel.info(wanted);
+        if (info.isEmpty() || info.get().state() != ModuleState.LIVE) {
+            return new Result(1, List.of("modprobe: FATAL: Module " + wanted + " is not in kernel."));
+        }
+        if (info.get().refcnt() > 0 || !info.get().holders().isEmpty()) {
+            return new Result(1, List.of("modprobe: FATAL: Module " + wanted + " is in use."));
+        }
+        int err = kernel.rmmod(wanted);
+        if (err < 0) {
+            return new Result(1, List.of("modprobe: ERROR: could not remove '" + wanted + "': " + Strerror.of(err)));
+        }
+        List<ModuleImage> deps = new ArrayList<>(index.loadOrder(wanted));
+        java.util.Collections.reverse(deps);
+        for (ModuleImage dep : deps) {
+            Optional<ModuleInfo> depInfo = kernel.info(dep.name());
+            if (!dep.name().equals(wanted) && depInfo.isPresent() && !depInfo.get().builtin()
+                    && depInfo.get().state() == ModuleState.LIVE && depInfo.get().refcnt() == 0
+                    && depInfo.get().holders().isEmpty()) {
+                kernel.rmmod(dep.name());
+            }
+        }
+        return new Result(0, List.of());
     }
 
     private static boolean isLoaded(Target kernel, String name) {

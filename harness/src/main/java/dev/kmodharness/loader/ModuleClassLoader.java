@@ -105,4 +105,19 @@ public final class ModuleClassLoader extends ClassLoader implements Kmod.Host {
     public void msleep(long ms) {
         linkage.msleep(ms);
     }
+
+    @Override
+    public boolean tryModuleGet(String name) {
+        return linkage.tryModuleGet(name);
+    }
+
+    @Override
+    public void modulePut(String name) {
+        linkage.modulePut(name);
+    }
+
+    @Override
+    public void scheduleWork(Runnable work, boolean async) {
+        linkage.scheduleWork(work, async);
+    }
 }

@@ -25,4 +25,10 @@ public interface ModuleLinkage {
     String moduleName();
 
     void msleep(long ms);
+
+    boolean tryModuleGet(String name);
+
+    void modulePut(String name);
+
+    void scheduleWork(Runnable work, boolean async);
 }

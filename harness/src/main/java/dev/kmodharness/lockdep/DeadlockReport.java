@@ -14,8 +14,15 @@ import java.util.stream.Collectors;
  */
 public record DeadlockReport(List<Link> links, long kernelNanos, long closedRealNanos, long reportedRealNanos) {
 
-    /** One waiting thread in the cycle. */
-    public record Link(String thread, WaitFor waitFor) {
+    /**
+     * One waiting thread in the cycle, as text: a report keeps no module, thread or class
+     * loader alive.
+     *
+     * @param thread "name/id"
+     * @param activity what it was doing: "kvmgt resolving intel_ring_begin"
+     * @param resource what it waits for: "i915 COMING"
+     */
+    public record Link(String thread, String activity, String resource) {
     }
 
     /** The chain in one line: "i915 init -> request_module(kvmgt) -> kvmgt resolving X -> i915 COMING". */
@@ -24,7 +31,7 @@ public record DeadlockReport(List<Link> links, long kernelNanos, long closedReal
         int n = links.size();
         return java.util.stream.IntStream.range(0, n)
                 .mapToObj(i -> links.get((i + 1) % n))
-                .map(l -> l.waitFor().activity() + " -> " + l.waitFor().resource().describe())
+                .map(l -> l.activity() + " -> " + l.resource())
                 .collect(Collectors.joining(" -> "));
     }
 
@@ -37,14 +44,12 @@ public record DeadlockReport(List<Link> links, long kernelNanos, long closedReal
         out.append("WARNING: possible circular module dependency detected\n");
         out.append("------------------------------------------------------\n");
         out.append(closing.thread()).append(" is trying to wait for:\n");
-        out.append("  ").append(closing.waitFor().resource().describe()).append(", for ")
-                .append(closing.waitFor().activity()).append('\n');
+        out.append("  ").append(closing.resource()).append(", for ").append(closing.activity()).append('\n');
         out.append("held by ").append(holder.thread()).append(", which already waits on it:\n");
         for (int i = 1; i <= links.size(); i++) {
             Link link = links.get(i % links.size());
             out.append("  #").append(i - 1).append(' ').append(link.thread()).append(": ")
-                    .append(link.waitFor().activity()).append(" -> ")
-                    .append(link.waitFor().resource().describe()).append('\n');
+                    .append(link.activity()).append(" -> ").append(link.resource()).append('\n');
         }
         out.append(" *** DEADLOCK: ").append(chain()).append(" ***");
         return out.toString();

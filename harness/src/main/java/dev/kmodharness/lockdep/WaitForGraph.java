@@ -38,12 +38,12 @@ public final class WaitForGraph {
         Thread self = Thread.currentThread();
         blocked.put(self, edge);
         List<DeadlockReport.Link> path = new ArrayList<>();
-        path.add(new DeadlockReport.Link(name(self), edge));
+        path.add(link(self, edge));
         if (!reaches(edge.resource(), self, path, new HashSet<>(Set.of(self)))) {
             return null;
         }
         DeadlockReport report = new DeadlockReport(List.copyOf(path), kernelNanos, closedRealNanos, System.nanoTime());
-        List<String> key = path.stream().map(l -> l.waitFor().resource().describe()).sorted().toList();
+        List<String> key = path.stream().map(DeadlockReport.Link::resource).sorted().toList();
         if (reported.add(key)) {
             reports.add(report);
             sink.accept(report);
@@ -95,14 +95,15 @@ public final class WaitForGraph {
             return false;
         }
         try {
-            path.add(new DeadlockReport.Link(name(holder), next));
+            path.add(link(holder, next));
             return reaches(next.resource(), target, path, visiting);
         } finally {
             visiting.remove(holder);
         }
     }
 
-    static String name(Thread thread) {
-        return thread.getName() + "/" + thread.getId();
+    private static DeadlockReport.Link link(Thread thread, WaitFor edge) {
+        return new DeadlockReport.Link(thread.getName() + "/" + thread.getId(), edge.activity(),
+                edge.resource().describe());
     }
 }

@@ -34,6 +34,8 @@ final class Module implements ModuleLinkage {
     final Deque<Module> holders = new ArrayDeque<>();
     /** target_list: modules this one uses, most recent first. Guarded by the kernel lock. */
     final Deque<Module> uses = new ArrayDeque<>();
+    /** async_probe=1 given: init does not wait for async work. Set before init. */
+    volatile boolean asyncProbeRequested;
     /** The thread loading this module: resolving while UNFORMED, running init while COMING. Guarded by the kernel lock. */
     Thread initThread;
     /** This module while UNFORMED or COMING, as the wait-for graph sees it: held by initThread. */
@@ -92,6 +94,21 @@ final class Module implements ModuleLinkage {
     @Override
     public void msleep(long ms) {
         modules.msleep(ms);
+    }
+
+    @Override
+    public boolean tryModuleGet(String other) {
+        return modules.tryModuleGet(other);
+    }
+
+    @Override
+    public void modulePut(String other) {
+        modules.modulePut(other);
+    }
+
+    @Override
+    public void scheduleWork(Runnable work, boolean async) {
+        modules.scheduleWork(this, work, async);
     }
 
     @Override

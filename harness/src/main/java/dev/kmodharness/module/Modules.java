@@ -7,10 +7,12 @@ import static dev.kmodharness.api.Errno.EFAULT;
 import static dev.kmodharness.api.Errno.ENOENT;
 import static dev.kmodharness.api.Errno.ENOEXEC;
 import static dev.kmodharness.api.Errno.ENOMEM;
+import static dev.kmodharness.api.Errno.EWOULDBLOCK;
 
 import dev.kmodharness.api.ModuleInitException;
 import dev.kmodharness.loader.ModuleClassLoader;
 import dev.kmodharness.lockdep.DeadlockPolicy;
+import dev.kmodharness.lockdep.Resource;
 import dev.kmodharness.lockdep.WaitFor;
 import dev.kmodharness.loader.PlatformLoader;
 import dev.kmodharness.log.Dmesg;
@@ -22,6 +24,10 @@ import dev.kmodharness.time.Scheduler;
 import dev.kmodharness.time.Scheduler.Wake;
 import dev.kmodharness.time.WaitQueue;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.function.Consumer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,13 +72,37 @@ public final class Modules {
     private final WaitQueue moduleWq = new WaitQueue("module_wq");
     /** TAINT_PROPRIETARY_MODULE. Guarded by the kernel lock. */
     private boolean taintedProprietary;
+    /** The module notifier chain; called with the kernel lock held. */
+    private final Consumer<ModuleEvent> notifier;
+    /** Work items (schedule_work and async_schedule) not yet finished. Guarded by the kernel lock. */
+    private int pendingWork;
+    /** Threads running async_schedule work: the async domain. Guarded by the kernel lock. */
+    private final Set<Thread> asyncWorkers = new LinkedHashSet<>();
+    /** Woken when async work finishes: async_synchronize_full waits on it. */
+    private final WaitQueue asyncWq = new WaitQueue("async_done");
+    /** WARN_ON_ONCE(wait && current_is_async()) fired. Guarded by the kernel lock. */
+    private boolean warnedAsyncRequest;
+    /** The async domain as the wait-for graph sees it: held by every async worker. */
+    private final Resource asyncDomain = new Resource() {
+        @Override
+        public String describe() {
+            return "async work";
+        }
+
+        @Override
+        public Collection<Thread> holders() {
+            return List.copyOf(asyncWorkers);
+        }
+    };
 
     /**
      * @param gate true for the kernel's COMING rule; false for JVM-native linking, where a
      *     COMING module's symbols and classes pass and only the JVM's class initialization
      *     makes anyone wait
      */
-    public Modules(Scheduler sched, Dmesg dmesg, long symbolTimeoutNanos, Requester requester, boolean gate) {
+    public Modules(Scheduler sched, Dmesg dmesg, long symbolTimeoutNanos, Requester requester, boolean gate,
+            Consumer<ModuleEvent> notifier) {
+        this.notifier = notifier;
         this.sched = sched;
         this.dmesg = dmesg;
         this.symbolTimeoutNanos = symbolTimeoutNanos;
@@ -122,7 +152,7 @@ public final class Modules {
                     }
                 }
                 mod.loader = new ModuleClassLoader(mod.image, platform, mod);
-                mod.state = ModuleState.COMING;
+                setState(mod, ModuleState.COMING);
             }
         } finally {
             sched.unlock();
@@ -132,7 +162,7 @@ public final class Modules {
             sched.lock();
             try {
                 // A built-in's code stays whatever its init returned.
-                mod.state = ModuleState.LIVE;
+                setState(mod, ModuleState.LIVE);
                 mod.refcnt = 0;
                 sched.wakeUpAll(moduleWq);
             } finally {
@@ -164,6 +194,7 @@ public final class Modules {
                 moduleLicenseTaintCheck(mod);
                 err = simplifySymbols(mod);
                 if (err == 0) {
+                    mod.loader = new ModuleClassLoader(image, platform, mod);
                     err = completeFormation(mod);
                 }
                 if (err != 0) {
@@ -171,7 +202,6 @@ public final class Modules {
                     return err;
                 }
                 mod.params = parseArgs(mod, params);
-                mod.loader = new ModuleClassLoader(image, platform, mod);
             } finally {
                 sched.unlock();
             }
@@ -338,8 +368,14 @@ public final class Modules {
             return -ENOEXEC;
         }
         symbols.add(mod, mod.image.exports(), mod.image.exportedPackages());
-        mod.state = ModuleState.COMING;
+        setState(mod, ModuleState.COMING);
         return 0;
+    }
+
+    /** Sets the state and calls the module notifier chain. Lock held. */
+    private void setState(Module mod, ModuleState state) {
+        mod.state = state;
+        notifier.accept(new ModuleEvent(mod.name, state, sched.now(), mod.loader));
     }
 
     /** "symbol X (owned by Y)" for the first export someone else owns, else null. Lock held. */
@@ -368,7 +404,10 @@ public final class Modules {
     private Map<String, String> parseArgs(Module mod, Map<String, String> params) {
         Map<String, String> known = new LinkedHashMap<>();
         params.forEach((param, value) -> {
-            if (mod.image.params().contains(param)) {
+            if (param.equals("async_probe")) {
+                mod.asyncProbeRequested = !value.equals("0") && !value.equalsIgnoreCase("n")
+                        && !value.equalsIgnoreCase("false");
+            } else if (mod.image.params().contains(param)) {
                 known.put(param, value);
             } else {
                 dmesg.printk(mod.name + ": unknown parameter '" + param + "' ignored");
@@ -385,17 +424,152 @@ public final class Modules {
         int ret = runInit(mod);
         sched.lock();
         try {
+            if (ret >= 0 && !mod.asyncProbeRequested) {
+                // async_synchronize_full: init is not done until all async work is.
+                Wake wake = sched.waitEvent(asyncWq, asyncWorkers::isEmpty, -1,
+                        new WaitFor(mod.name + " init (async_synchronize_full)", asyncDomain));
+                if (wake == Wake.DEADLOCK) {
+                    ret = -EDEADLK;
+                }
+            }
             mod.initThread = null;
             if (ret < 0) {
-                mod.state = ModuleState.GOING;
+                setState(mod, ModuleState.GOING);
                 sched.wakeUpAll(moduleWq);
                 freeModule(mod);
                 return ret;
             }
-            mod.state = ModuleState.LIVE;
+            setState(mod, ModuleState.LIVE);
             mod.refcnt--;
             sched.wakeUpAll(moduleWq);
             return 0;
+        } finally {
+            sched.unlock();
+        }
+    }
+
+    /**
+     * delete_module: refuses a module others use (-EWOULDBLOCK), one not LIVE (-EBUSY), one
+     * with an init but no exit (-EBUSY), one whose references are held (-EWOULDBLOCK); else
+     * GOING, its exit run on the calling thread with no lock held, freed, module_wq woken.
+     *
+     * @return 0, or a negative errno (-ENOENT when it is not loaded)
+     */
+    public int deleteModule(String name) {
+        sched.enter();
+        try {
+            Module mod;
+            sched.lock();
+            try {
+                mod = list.get(name);
+                if (mod == null || mod.state == ModuleState.UNFORMED) {
+                    return -ENOENT;
+                }
+                if (!mod.holders.isEmpty()) {
+                    return -EWOULDBLOCK;
+                }
+                if (mod.state != ModuleState.LIVE) {
+                    return -EBUSY;
+                }
+                if (mod.image.initClass() != null && mod.image.exitClass() == null) {
+                    return -EBUSY;
+                }
+                if (mod.refcnt != 0) {
+                    return -EWOULDBLOCK;
+                }
+                setState(mod, ModuleState.GOING);
+            } finally {
+                sched.unlock();
+            }
+            runExit(mod);
+            sched.lock();
+            try {
+                freeModule(mod);
+            } finally {
+                sched.unlock();
+            }
+            return 0;
+        } finally {
+            sched.exit();
+        }
+    }
+
+    /** module_exit: the Module-Exit class's {@code public static void exit()}. No lock held. */
+    private void runExit(Module mod) {
+        if (mod.image.exitClass() == null) {
+            return;
+        }
+        try {
+            Class.forName(mod.image.exitClass(), true, mod.loader).getMethod("exit").invoke(null);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            dmesg.printk(mod.name + ": module_exit threw " + e.getCause());
+        } catch (ReflectiveOperationException | LinkageError e) {
+            dmesg.printk(mod.name + ": module_exit not run: " + e);
+        }
+    }
+
+    /** try_module_get: COMING and LIVE modules (and built-ins) give a reference. */
+    boolean tryModuleGet(String name) {
+        sched.lock();
+        try {
+            if (builtins.containsKey(name)) {
+                return true;
+            }
+            Module mod = list.get(name);
+            if (mod == null || (mod.state != ModuleState.LIVE && mod.state != ModuleState.COMING)) {
+                return false;
+            }
+            mod.refcnt++;
+            return true;
+        } finally {
+            sched.unlock();
+        }
+    }
+
+    /** module_put. */
+    void modulePut(String name) {
+        sched.lock();
+        try {
+            Module mod = list.get(name);
+            if (mod != null && mod.refcnt > 0) {
+                mod.refcnt--;
+            }
+        } finally {
+            sched.unlock();
+        }
+    }
+
+    /**
+     * schedule_work / async_schedule: runs {@code work} on a new kernel worker thread, which
+     * counts as the kernel being busy until it ends.
+     */
+    void scheduleWork(Module mod, Runnable work, boolean async) {
+        String thread = (async ? "async " : "kworker ") + mod.name;
+        sched.lock();
+        try {
+            pendingWork++;
+            Thread worker = sched.spawn(thread, () -> {
+                try {
+                    work.run();
+                } catch (RuntimeException | LinkageError e) {
+                    dmesg.printk(mod.name + ": work threw " + e);
+                } finally {
+                    sched.lock();
+                    try {
+                        pendingWork--;
+                        asyncWorkers.remove(Thread.currentThread());
+                        sched.wakeUpAll(asyncWq);
+                        sched.wakeUpAll(moduleWq);
+                    } finally {
+                        sched.unlock();
+                    }
+                }
+            });
+            if (async) {
+                // In the async domain from now on, not only once it runs; it cannot finish
+                // before this, as it needs the lock to.
+                asyncWorkers.add(worker);
+            }
         } finally {
             sched.unlock();
         }
@@ -459,16 +633,18 @@ public final class Modules {
             if (owner == null) {
                 return null;
             }
-            if (owner.builtin || owner.state == ModuleState.LIVE) {
+            if (owner.builtin) {
                 return owner.loader;
             }
-            if (owner.state == ModuleState.COMING && !gate) {
-                // The JVM may now block in class initialization, where the harness cannot see.
-                boolean cycle = probe(owner, requester.name + " loading class " + className);
-                return cycle && sched.deadlockPolicy() == DeadlockPolicy.FAIL_FAST ? null : owner.loader;
+            String activity = requester.name + " loading class " + className;
+            if (owner.state == ModuleState.LIVE || (owner.state == ModuleState.COMING && !gate)) {
+                // Linking to a class is using its module: ref_module, as for a symbol. With the
+                // gate off the JVM may now block in class initialization, where the harness
+                // cannot see; strongTryModuleGet has probed that edge.
+                return refModule(requester, owner, activity) == 0 ? owner.loader : null;
             }
             Wake wake = sched.waitEvent(moduleWq, () -> owner.state != ModuleState.COMING, symbolTimeoutNanos,
-                    new WaitFor(requester.name + " loading class " + className, owner.loading));
+                    new WaitFor(activity, owner.loading));
             if (wake == Wake.DEADLOCK) {
                 dmesg.printk(requester.name + ": class " + className + " of module " + owner.name
                         + " not loaded (err -" + EDEADLK + ")");
@@ -478,7 +654,7 @@ public final class Modules {
                 dmesg.printk(requester.name + ": gave up waiting for init of module " + owner.name + ".");
                 return null;
             }
-            return owner.state == ModuleState.LIVE ? owner.loader : null;
+            return owner.state == ModuleState.LIVE && refModule(requester, owner, activity) == 0 ? owner.loader : null;
         } finally {
             sched.unlock();
             sched.exit();
@@ -495,6 +671,14 @@ public final class Modules {
         sched.lock();
         try {
             activity = mod.name + (mod.initThread == Thread.currentThread() ? " init" : "");
+            if (wait && asyncWorkers.contains(Thread.currentThread()) && !warnedAsyncRequest) {
+                // WARN_ON_ONCE(wait && current_is_async()) in __request_module
+                warnedAsyncRequest = true;
+                dmesg.printk("------------[ cut here ]------------\n"
+                        + "WARNING: at kernel/module/kmod.c __request_module: synchronous request_module(" + name
+                        + ") from async work of " + mod.name + " [" + Thread.currentThread().getName() + "]\n"
+                        + "---[ end trace ]---");
+            }
         } finally {
             sched.unlock();
         }
@@ -561,8 +745,20 @@ public final class Modules {
         }
     }
 
-    /** Whether any module is still UNFORMED or COMING. Lock held. */
+    /** Whether any module is still UNFORMED or COMING, or any work item is unfinished. Lock held. */
     public boolean anyLoading() {
-        return list.values().stream().anyMatch(m -> m.state == ModuleState.UNFORMED || m.state == ModuleState.COMING);
+        return pendingWork > 0
+                || list.values().stream().anyMatch(m -> m.state == ModuleState.UNFORMED || m.state == ModuleState.COMING);
+    }
+
+    /** The class loader of module {@code name}, built-ins included, while it is formed. */
+    public Optional<ClassLoader> classLoader(String name) {
+        sched.lock();
+        try {
+            Module mod = list.containsKey(name) ? list.get(name) : builtins.get(name);
+            return mod == null ? Optional.empty() : Optional.ofNullable(mod.loader);
+        } finally {
+            sched.unlock();
+        }
     }
 }

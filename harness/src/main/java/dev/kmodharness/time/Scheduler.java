@@ -193,12 +193,13 @@ public final class Scheduler {
         if (!lock.isHeldByCurrentThread()) {
             throw new IllegalStateException("waitEvent needs the kernel lock");
         }
+        long called = System.nanoTime();
         if (condition.getAsBoolean()) {
             return Wake.DONE;
         }
         long deadline = timeoutNanos < 0 ? Long.MAX_VALUE : saturatedAdd(now(), timeoutNanos);
         if (edge != null) {
-            DeadlockReport cycle = graph.add(edge, now(), System.nanoTime());
+            DeadlockReport cycle = graph.add(edge, now(), called);
             if (cycle != null && policy == DeadlockPolicy.FAIL_FAST) {
                 graph.remove();
                 return Wake.DEADLOCK;

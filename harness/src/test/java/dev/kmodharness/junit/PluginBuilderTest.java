@@ -579,6 +579,23 @@ class PluginBuilderTest {
         }
 
         @Override
+        public boolean tryModuleGet(String name) {
+            log.add("try_module_get " + name);
+            return true;
+        }
+
+        @Override
+        public void modulePut(String name) {
+            log.add("module_put " + name);
+        }
+
+        @Override
+        public void scheduleWork(Runnable work, boolean async) {
+            log.add(async ? "async_schedule" : "schedule_work");
+            work.run();
+        }
+
+        @Override
         public String moduleName() {
             return "test";
         }
