@@ -57,7 +57,7 @@ public final class Kernel implements AutoCloseable {
         this.depmod = Depmod.scan(b.modules);
         // Modules reach request_module through this.kmod, set just below, before any load.
         this.modules = new Modules(sched, dmesg, b.symbolTimeout.toNanos(), this::requestFromModule, b.gate,
-                b.notifier);
+                b.notifier, b.asyncProbe);
         ModprobeTarget target = new ModprobeTarget();
         this.kmod = new KmodRequests(sched, dmesg, b.modprobePath, b.kmodConcurrentMax,
                 name -> Modprobe.run(depmod, target, name, Map.of()).status(), modules.moduleWq());
@@ -172,16 +172,25 @@ public final class Kernel implements AutoCloseable {
     }
 
     /**
-     * Waits until no module is UNFORMED or COMING and no modprobe run is left, nowait requests
-     * included. Waits for: module_wq and the end of every modprobe run.
+     * Waits until the kernel has nothing left to do: no caller inside it, no modprobe run,
+     * work item or load left, nowait requests included. Under the virtual clock it also returns
+     * when the kernel is hung for good (every task blocked with no timeout, as in a deadlock),
+     * which it can tell for certain. Not for a kernel task (a module's init) to call. Waits for:
+     * the last task's exit, or the hang.
+     *
+     * @return true when idle, false when hung
      */
-    public void awaitIdle() {
-        sched.lock();
-        try {
-            sched.waitEvent(modules.moduleWq(), () -> !modules.anyLoading() && !kmod.busy(), -1);
-        } finally {
-            sched.unlock();
-        }
+    public boolean awaitIdle() {
+        return sched.awaitQuiescent();
+    }
+
+    /**
+     * Runs {@code work} as a new task of this kernel, named {@code comm} (a user process, such
+     * as a modprobe started from a shell), registered before it starts so that
+     * {@link #awaitIdle()} waits for it. The thread is a daemon.
+     */
+    public Thread exec(String comm, Runnable work) {
+        return sched.spawn(comm, work);
     }
 
     /** Sleeps {@code time} of kernel time on the calling thread, as a task (a shell's sleep). */
@@ -219,9 +228,12 @@ public final class Kernel implements AutoCloseable {
         return modules.state(name);
     }
 
-    /** /sys/module/NAME/initstate: live, coming or going; empty when not loaded. */
+    /**
+     * /sys/module/NAME/initstate: live, coming or going; empty when not loaded, and for a
+     * built-in, which has no initstate file.
+     */
     public Optional<String> initstate(String name) {
-        return state(name).map(ModuleState::initstate);
+        return modules.isBuiltin(name) ? Optional.empty() : state(name).map(ModuleState::initstate);
     }
 
     /** A snapshot of module {@code name}, built-ins included. */
@@ -316,6 +328,7 @@ public final class Kernel implements AutoCloseable {
         private boolean gate = true;
         private Duration watchdog = Duration.ofSeconds(2);
         private Consumer<ModuleEvent> notifier = event -> { };
+        private boolean asyncProbe;
 
         private Builder() {
         }
@@ -405,6 +418,15 @@ public final class Kernel implements AutoCloseable {
                 throw new IllegalArgumentException("negative watchdog period: " + period);
             }
             this.watchdog = period;
+            return this;
+        }
+
+        /**
+         * The kernel parameter module.async_probe: every module's init skips
+         * async_synchronize_full unless loaded with {@code async_probe=0}. Off by default.
+         */
+        public Builder asyncProbe(boolean on) {
+            this.asyncProbe = on;
             return this;
         }
 

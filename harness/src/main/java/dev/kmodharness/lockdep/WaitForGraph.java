@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Lockdep for module init: every thread blocked in a harness wait is an edge to the resource
@@ -21,10 +22,15 @@ public final class WaitForGraph {
     private final List<DeadlockReport> reports = new ArrayList<>();
     private final Set<List<String>> reported = new HashSet<>();
     private final Consumer<DeadlockReport> sink;
+    private final Function<Thread, String> comm;
 
-    /** @param sink receives each new report, on the thread that closed the cycle */
-    public WaitForGraph(Consumer<DeadlockReport> sink) {
+    /**
+     * @param sink receives each new report, on the thread that closed the cycle
+     * @param comm how reports name a thread ("modprobe kvmgt/2")
+     */
+    public WaitForGraph(Consumer<DeadlockReport> sink, Function<Thread, String> comm) {
         this.sink = sink;
+        this.comm = comm;
     }
 
     /**
@@ -102,8 +108,7 @@ public final class WaitForGraph {
         }
     }
 
-    private static DeadlockReport.Link link(Thread thread, WaitFor edge) {
-        return new DeadlockReport.Link(thread.getName() + "/" + thread.getId(), edge.activity(),
-                edge.resource().describe());
+    private DeadlockReport.Link link(Thread thread, WaitFor edge) {
+        return new DeadlockReport.Link(comm.apply(thread), edge.activity(), edge.resource().describe());
     }
 }

@@ -72,6 +72,8 @@ public final class Modules {
     private final WaitQueue moduleWq = new WaitQueue("module_wq");
     /** TAINT_PROPRIETARY_MODULE. Guarded by the kernel lock. */
     private boolean taintedProprietary;
+    /** module.async_probe: the default of every module's async_probe_requested. */
+    private final boolean asyncProbe;
     /** The module notifier chain; called with the kernel lock held. */
     private final Consumer<ModuleEvent> notifier;
     /** Work items (schedule_work and async_schedule) not yet finished. Guarded by the kernel lock. */
@@ -101,8 +103,9 @@ public final class Modules {
      *     makes anyone wait
      */
     public Modules(Scheduler sched, Dmesg dmesg, long symbolTimeoutNanos, Requester requester, boolean gate,
-            Consumer<ModuleEvent> notifier) {
+            Consumer<ModuleEvent> notifier, boolean asyncProbe) {
         this.notifier = notifier;
+        this.asyncProbe = asyncProbe;
         this.sched = sched;
         this.dmesg = dmesg;
         this.symbolTimeoutNanos = symbolTimeoutNanos;
@@ -201,6 +204,7 @@ public final class Modules {
                     freeModule(mod);
                     return err;
                 }
+                mod.asyncProbeRequested = asyncProbe;
                 mod.params = parseArgs(mod, params);
             } finally {
                 sched.unlock();
@@ -403,14 +407,17 @@ public final class Modules {
     /** parse_args with unknown_module_param_cb: unknown parameters are warned about and ignored. */
     private Map<String, String> parseArgs(Module mod, Map<String, String> params) {
         Map<String, String> known = new LinkedHashMap<>();
-        params.forEach((param, value) -> {
+        params.forEach((given, value) -> {
+            // parameq(): '-' and '_' are the same in a parameter's name
+            String param = given.replace('-', '_');
             if (param.equals("async_probe")) {
-                mod.asyncProbeRequested = !value.equals("0") && !value.equalsIgnoreCase("n")
-                        && !value.equalsIgnoreCase("false");
+                // kstrtobool; a value it cannot read (or none) means true
+                mod.asyncProbeRequested = !(value.equals("0") || value.equalsIgnoreCase("n")
+                        || value.equalsIgnoreCase("off") || value.equalsIgnoreCase("false"));
             } else if (mod.image.params().contains(param)) {
                 known.put(param, value);
             } else {
-                dmesg.printk(mod.name + ": unknown parameter '" + param + "' ignored");
+                dmesg.printk(mod.name + ": unknown parameter '" + given + "' ignored");
             }
         });
         return Map.copyOf(known);
@@ -595,8 +602,9 @@ public final class Modules {
     }
 
     private int initThrew(Module mod, Throwable cause) {
+        // A class or method that is not there is the JVM's unknown symbol.
         int errno = cause instanceof OutOfMemoryError ? -ENOMEM
-                : cause instanceof LinkageError ? -ENOENT : -EFAULT;
+                : cause instanceof LinkageError || cause instanceof ClassNotFoundException ? -ENOENT : -EFAULT;
         dmesg.printk(mod.name + ": module_init threw " + cause + " (err " + errno + ")");
         return errno;
     }

@@ -43,8 +43,14 @@ public final class Scheduler {
     /** Blocked waiters with a deadline, earliest first (VIRTUAL mode). Guarded by lock. */
     private final PriorityQueue<Waiter> timed = new PriorityQueue<>(
             (a, b) -> Long.compare(a.deadline, b.deadline));
-    /** Threads doing kernel work, with their entry depth. Guarded by lock. */
-    private final Map<Thread, int[]> tasks = new HashMap<>();
+    /** Threads doing kernel work: entry depth and pid. Guarded by lock. */
+    private final Map<Thread, Task> tasks = new HashMap<>();
+    /** The last pid given; pids are per kernel, so output does not depend on the JVM. Guarded by lock. */
+    private int lastPid;
+    /** Waiters that are not tasks (callers of awaitQuiescent), woken when the kernel hangs. Guarded by lock. */
+    private final List<Waiter> observers = new ArrayList<>();
+    /** Woken when the last task exits. */
+    private final WaitQueue quiescent = new WaitQueue("quiescent");
     /** Threads blocked in a harness wait right now. Guarded by lock. */
     private final java.util.Set<Thread> parked = new java.util.HashSet<>();
     /** Live worker threads, for close(). Guarded by lock. */
@@ -78,7 +84,7 @@ public final class Scheduler {
         this.mode = mode;
         this.scale = timeScale;
         this.policy = policy;
-        this.graph = new WaitForGraph(deadlocks);
+        this.graph = new WaitForGraph(deadlocks, this::comm);
     }
 
     public ClockMode mode() {
@@ -109,12 +115,12 @@ public final class Scheduler {
     public void enter() {
         lock.lock();
         try {
-            int[] depth = tasks.get(Thread.currentThread());
-            if (depth == null) {
-                tasks.put(Thread.currentThread(), new int[] {1});
+            Task task = tasks.get(Thread.currentThread());
+            if (task == null) {
+                tasks.put(Thread.currentThread(), new Task(++lastPid));
                 runnable++;
             } else {
-                depth[0]++;
+                task.depth++;
             }
         } finally {
             lock.unlock();
@@ -125,14 +131,17 @@ public final class Scheduler {
     public void exit() {
         lock.lock();
         try {
-            int[] depth = tasks.get(Thread.currentThread());
-            if (depth == null) {
+            Task task = tasks.get(Thread.currentThread());
+            if (task == null) {
                 throw new IllegalStateException("exit() without enter() on " + Thread.currentThread());
             }
-            if (--depth[0] == 0) {
+            if (--task.depth == 0) {
                 tasks.remove(Thread.currentThread());
                 runnable--;
                 progress++;
+                if (tasks.isEmpty()) {
+                    wakeUpAll(quiescent);
+                }
                 advanceIfIdle();
             }
         } finally {
@@ -161,7 +170,7 @@ public final class Scheduler {
         thread.setDaemon(true);
         lock.lock();
         try {
-            tasks.put(thread, new int[] {1});
+            tasks.put(thread, new Task(++lastPid));
             runnable++;
             workers.add(thread);
         } finally {
@@ -263,11 +272,15 @@ public final class Scheduler {
                 advanceIfIdle();
             }
             parked.add(Thread.currentThread());
+            if (!counted) {
+                observers.add(waiter);
+            }
             boolean interrupted;
             try {
                 interrupted = !park(waiter);
             } finally {
                 parked.remove(Thread.currentThread());
+                observers.remove(waiter);
             }
             queue.waiters.remove(waiter);
             if (interrupted) {
@@ -306,9 +319,10 @@ public final class Scheduler {
      * initialization, or a long computation).
      *
      * @param lastProgress the progress count the previous check saw; updated
-     * @return the stalled tasks, empty when time is free to move or has moved
+     * @return per stalled task, a report naming it with its stack; empty when time is free to
+     *     move or has moved
      */
-    public List<Thread> stalledTasks(long[] lastProgress) {
+    public List<String> stalledTasks(long[] lastProgress) {
         lock.lock();
         try {
             boolean moved = progress != lastProgress[0];
@@ -322,7 +336,47 @@ public final class Scheduler {
                     stalled.add(task);
                 }
             }
-            return stalled;
+            stalled.sort(java.util.Comparator.comparingInt(t -> tasks.get(t).pid));
+            List<String> reports = new ArrayList<>();
+            for (Thread task : stalled) {
+                StringBuilder out = new StringBuilder("watchdog: virtual time stalled at ")
+                        .append(String.format("%d.%06d", now() / 1_000_000_000L, (now() / 1_000L) % 1_000_000L))
+                        .append(": task ").append(comm(task))
+                        .append(" is blocked outside the harness; sleep with Kmod.msleep");
+                StackTraceElement[] stack = task.getStackTrace();
+                for (int i = 0; i < Math.min(stack.length, 16); i++) {
+                    out.append("\n    at ").append(stack[i]);
+                }
+                reports.add(out.toString());
+            }
+            return reports;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Whether the kernel is hung: under the virtual clock, every task is blocked in a harness
+     * wait that has no deadline, so nothing inside the kernel can ever wake one. Lock held.
+     */
+    public boolean hung() {
+        return mode == ClockMode.VIRTUAL && !tasks.isEmpty() && runnable == 0 && timed.isEmpty();
+    }
+
+    /**
+     * Waits, from outside the kernel (the caller must not be a task), until no task is left,
+     * or until the kernel is {@link #hung()}. Waits for: the last task's exit, or the hang.
+     *
+     * @return true when no task is left, false when the kernel is hung
+     */
+    public boolean awaitQuiescent() {
+        lock.lock();
+        try {
+            if (tasks.containsKey(Thread.currentThread())) {
+                throw new IllegalStateException("a kernel task cannot wait for the kernel to be idle");
+            }
+            waitEvent(quiescent, () -> tasks.isEmpty() || hung(), -1);
+            return tasks.isEmpty();
         } finally {
             lock.unlock();
         }
@@ -385,9 +439,18 @@ public final class Scheduler {
         waiter.condition.signal();
     }
 
-    /** VIRTUAL: when no task can run, time jumps to the earliest deadline. Lock held. */
+    /**
+     * VIRTUAL: when no task can run, time jumps to the earliest deadline; with no deadline
+     * either, the kernel is hung, and whoever watches from outside is told. Lock held.
+     */
     private void advanceIfIdle() {
-        if (mode != ClockMode.VIRTUAL || runnable > 0 || timed.isEmpty()) {
+        if (mode != ClockMode.VIRTUAL || runnable > 0) {
+            return;
+        }
+        if (timed.isEmpty()) {
+            if (!tasks.isEmpty()) {
+                List.copyOf(observers).forEach(this::wake);
+            }
             return;
         }
         long target = timed.peek().deadline;
@@ -409,6 +472,25 @@ public final class Scheduler {
     private static long saturatedAdd(long a, long b) {
         long sum = a + b;
         return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
+    }
+
+    /**
+     * A thread as the kernel's logs name a task, "comm/pid": its name and its pid in this
+     * kernel (0 for a thread that is not a task). Lock held.
+     */
+    public String comm(Thread thread) {
+        Task task = tasks.get(thread);
+        return thread.getName() + "/" + (task == null ? 0 : task.pid);
+    }
+
+    /** A thread doing kernel work. Fields guarded by the scheduler's lock. */
+    private static final class Task {
+        final int pid;
+        int depth = 1;
+
+        Task(int pid) {
+            this.pid = pid;
+        }
     }
 
     /** One blocked thread. Fields guarded by the scheduler's lock. */

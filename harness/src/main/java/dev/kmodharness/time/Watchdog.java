@@ -29,32 +29,17 @@ public final class Watchdog implements AutoCloseable {
                 } catch (InterruptedException e) {
                     return;
                 }
-                List<Thread> stalled = sched.stalledTasks(progress);
+                List<String> stalled = sched.stalledTasks(progress);
                 if (stalled.isEmpty()) {
                     reported = false;
                 } else if (!reported) {
                     reported = true;
-                    report.accept(describe(stalled, periodMillis, sched.now()));
+                    report.accept(String.join("\n", stalled));
                 }
             }
         }, "kmod-watchdog " + kernelName);
         thread.setDaemon(true);
         thread.start();
-    }
-
-    private static String describe(List<Thread> stalled, long periodMillis, long now) {
-        StringBuilder out = new StringBuilder();
-        for (Thread task : stalled) {
-            out.append("watchdog: virtual time stalled for ").append(periodMillis).append(" ms at ")
-                    .append(String.format("%d.%06d", now / 1_000_000_000L, (now / 1_000L) % 1_000_000L))
-                    .append(": task ").append(task.getName()).append('/').append(task.getId())
-                    .append(" is blocked outside the harness; sleep with Kmod.msleep\n");
-            StackTraceElement[] stack = task.getStackTrace();
-            for (int i = 0; i < Math.min(stack.length, 16); i++) {
-                out.append("    at ").append(stack[i]).append('\n');
-            }
-        }
-        return out.toString().stripTrailing();
     }
 
     @Override

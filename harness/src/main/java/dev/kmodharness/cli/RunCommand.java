@@ -1,0 +1,81 @@
+package dev.kmodharness.cli;
+
+import dev.kmodharness.Kernel;
+import dev.kmodharness.shell.Script;
+import dev.kmodharness.shell.ScriptException;
+import dev.kmodharness.shell.Shell;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code run --modules DIR SCRIPT}: validates SCRIPT, boots a fresh kernel on DIR and runs the
+ * script on it as a root shell would (see {@link Shell}).
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {
+            "Boot a kernel on a modules directory and run a root shell's SCRIPT on it.",
+            "One command a line: modprobe [-r] NAME [param=value]..., insmod PATH [param=value]..., rmmod NAME..., "
+                    + "lsmod, dmesg, cat /proc/modules, cat /sys/module/NAME/initstate, cat /sys/module/NAME/refcnt, "
+                    + "sleep SECONDS (kernel time), wait; a trailing & runs the line in the background; # starts a "
+                    + "comment. Output and errors in the real tools' words.",
+            "Exit 0 when every line succeeded, 1 when one failed, 2 for a malformed script (then nothing runs)."})
+final class RunCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--modules", paramLabel = "DIR", required = true,
+            description = "The modules directory (like /lib/modules/VERSION).")
+    Path modules;
+
+    @Mixin
+    KernelOptions kernelOptions;
+
+    @Parameters(index = "0", paramLabel = "SCRIPT", description = "The script file; - reads standard input.")
+    String script;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Script parsed;
+        try {
+            parsed = Script.parse(read(script));
+        } catch (ScriptException e) {
+            err.println("kmod-harness: " + e.getMessage());
+            return Shell.MALFORMED;
+        }
+        try (Kernel kernel = kernelOptions.boot(modules)) {
+            kernel.depmod().warnings().forEach(err::println);
+            err.flush();
+            return new Shell(kernel, out, err).run(parsed);
+        }
+    }
+
+    /** The script's lines: from the file, or all of standard input for {@code -}. */
+    private static List<String> read(String script) throws IOException {
+        byte[] bytes;
+        if (script.equals("-")) {
+            bytes = System.in.readAllBytes(); // blocks until standard input ends; System.in stays open
+        } else {
+            try {
+                bytes = Files.readAllBytes(Path.of(script));
+            } catch (NoSuchFileException e) {
+                throw new IllegalArgumentException(script + ": No such file or directory");
+            }
+        }
+        return new String(bytes, StandardCharsets.UTF_8).lines().toList();
+    }
+}
