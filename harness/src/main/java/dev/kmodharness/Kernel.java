@@ -21,12 +21,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * One booted kernel: its modules directory (indexed as depmod does), its built-ins, its
@@ -191,6 +193,29 @@ public final class Kernel implements AutoCloseable {
      */
     public Thread exec(String comm, Runnable work) {
         return sched.spawn(comm, work);
+    }
+
+    /**
+     * Runs {@code body} on the calling thread as a task of this kernel (a shell running a
+     * script): while it runs, virtual time moves only when it waits in the kernel.
+     */
+    public <T> T task(Supplier<T> body) {
+        sched.enter();
+        try {
+            return body.get();
+        } finally {
+            sched.exit();
+        }
+    }
+
+    /**
+     * Waits, as a harness wait the clock and the wait-for graph can see, until every one of
+     * {@code tasks} (threads from {@link #exec}) has exited: a shell's {@code wait}.
+     *
+     * @return true when all have exited, false when the caller was interrupted first
+     */
+    public boolean join(Collection<Thread> tasks) {
+        return sched.join(tasks);
     }
 
     /** Sleeps {@code time} of kernel time on the calling thread, as a task (a shell's sleep). */

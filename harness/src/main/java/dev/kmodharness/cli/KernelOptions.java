@@ -39,6 +39,10 @@ final class KernelOptions {
                     + "and classes pass as in a plain JVM plugin system.")
     String gate;
 
+    @Option(names = "--async-probe",
+            description = "The kernel parameter module.async_probe=1: no module's init waits for async work.")
+    boolean asyncProbe;
+
     Kernel boot(Path modules) throws Exception {
         DeadlockPolicy policy = switch (deadlock) {
             case "report" -> DeadlockPolicy.REPORT;
@@ -69,6 +73,7 @@ final class KernelOptions {
                 .symbolTimeout(Duration.ofNanos((long) (timeoutSeconds * 1e9)))
                 .deadlockPolicy(policy)
                 .gate(gateOn)
+                .asyncProbe(asyncProbe)
                 .build();
     }
 }

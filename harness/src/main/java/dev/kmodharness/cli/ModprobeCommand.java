@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -46,13 +47,45 @@ final class ModprobeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (Kernel kernel = kernelOptions.boot(modules)) {
             kernel.depmod().warnings().forEach(err::println);
-            Modprobe.Result result = kernel.modprobe(name, params.toArray(String[]::new));
-            kernel.awaitIdle();
-            result.errors().forEach(err::println);
+            boolean idle = modprobeAndWait(kernel, name, params, err);
             print(kernel, out);
-            boolean loaded = kernel.state(name.replace('-', '_')).filter(s -> s == ModuleState.LIVE).isPresent();
+            if (!idle) {
+                return 1;
+            }
+            boolean loaded = kernel.module(name.replace('-', '_'))
+                    .filter(m -> m.builtin() || m.state() == ModuleState.LIVE).isPresent();
             return loaded ? 0 : 1;
         }
+    }
+
+    /**
+     * Runs {@code modprobe NAME params} as a task of the kernel and waits until the kernel is
+     * idle, printing modprobe's errors; or, when the kernel hangs for good instead (every task
+     * waiting with no timeout), says so in one line.
+     *
+     * @return true when the kernel went idle, false when it hung
+     */
+    static boolean modprobeAndWait(Kernel kernel, String name, List<String> params, PrintWriter err) {
+        AtomicReference<Object> outcome = new AtomicReference<>();
+        kernel.exec("modprobe " + name, () -> {
+            try {
+                outcome.set(kernel.modprobe(name, params.toArray(String[]::new)));
+            } catch (RuntimeException e) {
+                outcome.set(e);
+            }
+        });
+        boolean idle = kernel.awaitIdle();
+        if (outcome.get() instanceof RuntimeException e) {
+            throw e;
+        }
+        if (outcome.get() instanceof Modprobe.Result result) {
+            result.errors().forEach(err::println);
+        }
+        if (!idle) {
+            err.println("kmod-harness: hung: every kernel task waits with no timeout, for good"
+                    + (kernel.deadlocks().isEmpty() ? "" : " (the cycle is in dmesg)"));
+        }
+        return idle;
     }
 
     /** dmesg, one blank line, lsmod. */

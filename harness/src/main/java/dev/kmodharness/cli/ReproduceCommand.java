@@ -47,9 +47,11 @@ final class ReproduceCommand implements Callable<Integer> {
         Path dir = modules != null ? modules : defaultSet();
         try (Kernel kernel = kernelOptions.boot(dir)) {
             kernel.depmod().warnings().forEach(err::println);
-            kernel.modprobe("i915", "enable_gvt=1").errors().forEach(err::println);
-            kernel.awaitIdle();
+            boolean idle = ModprobeCommand.modprobeAndWait(kernel, "i915", List.of("enable_gvt=1"), err);
             ModprobeCommand.print(kernel, out);
+            if (!idle) {
+                return 1;
+            }
             String verdict = verdict(kernel);
             if (verdict != null) {
                 err.println("kmod-harness: not reproduced: " + verdict);

@@ -92,38 +92,48 @@ public final class Shell {
      * @return {@link #SUCCESS} or {@link #FAILURE}
      */
     public int run(Script script) {
+        // The script runs as a task of the kernel, its background lines as tasks of their own,
+        // and wait is a harness wait: the virtual clock sees the whole shell.
+        return kernel.task(() -> runAsTask(script));
+    }
+
+    private int runAsTask(Script script) {
         // Set by any line that fails, from whichever thread runs it.
         AtomicBoolean failed = new AtomicBoolean();
         // The background lines started and not yet joined: confined to the calling thread.
         List<Thread> background = new ArrayList<>();
-        try {
-            for (Line line : script.lines()) {
-                if (line.command() instanceof Script.Wait) {
-                    joinAll(background);
-                } else if (line.background()) {
-                    Thread thread = new Thread(() -> execute(line, failed), "script line " + line.number());
-                    thread.setDaemon(true);
-                    background.add(thread);
-                    thread.start();
-                } else {
-                    execute(line, failed);
+        for (Line line : script.lines()) {
+            if (line.command() instanceof Script.Wait) {
+                if (!joinAll(background)) {
+                    return interrupted(background);
                 }
+            } else if (line.background()) {
+                background.add(kernel.exec("script line " + line.number(), () -> execute(line, failed)));
+            } else {
+                execute(line, failed);
             }
-            joinAll(background);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            printErr("kmod-harness: interrupted; " + background.size() + " background lines left running");
-            return FAILURE;
+        }
+        if (!joinAll(background)) {
+            return interrupted(background);
         }
         return failed.get() ? FAILURE : SUCCESS;
     }
 
-    /** wait: blocks until every thread in {@code threads} has ended, then forgets them. */
-    private static void joinAll(List<Thread> threads) throws InterruptedException {
-        while (!threads.isEmpty()) {
-            threads.get(0).join(); // waits for that background line to end
-            threads.remove(0);
+    private int interrupted(List<Thread> background) {
+        printErr("kmod-harness: interrupted; " + background.size() + " background lines left running");
+        return FAILURE;
+    }
+
+    /**
+     * wait: blocks until every thread in {@code threads} has ended, then forgets them. Waits
+     * for: their exits, as a harness wait.
+     */
+    private boolean joinAll(List<Thread> threads) {
+        if (!kernel.join(threads)) {
+            return false;
         }
+        threads.clear();
+        return true;
     }
 
     /** Runs one line; a failure sets {@code failed}. Never throws. */

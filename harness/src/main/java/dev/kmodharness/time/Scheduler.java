@@ -5,6 +5,7 @@ import dev.kmodharness.lockdep.DeadlockReport;
 import dev.kmodharness.lockdep.WaitFor;
 import dev.kmodharness.lockdep.WaitForGraph;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +52,8 @@ public final class Scheduler {
     private final List<Waiter> observers = new ArrayList<>();
     /** Woken when the last task exits. */
     private final WaitQueue quiescent = new WaitQueue("quiescent");
+    /** Woken whenever a task exits. */
+    private final WaitQueue exited = new WaitQueue("task exit");
     /** Threads blocked in a harness wait right now. Guarded by lock. */
     private final java.util.Set<Thread> parked = new java.util.HashSet<>();
     /** Live worker threads, for close(). Guarded by lock. */
@@ -139,6 +142,7 @@ public final class Scheduler {
                 tasks.remove(Thread.currentThread());
                 runnable--;
                 progress++;
+                wakeUpAll(exited);
                 if (tasks.isEmpty()) {
                     wakeUpAll(quiescent);
                 }
@@ -377,6 +381,21 @@ public final class Scheduler {
             }
             waitEvent(quiescent, () -> tasks.isEmpty() || hung(), -1);
             return tasks.isEmpty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * wait(2) for tasks: blocks, as a harness wait the virtual clock sees, until none of
+     * {@code threads} is a task any more. Waits for: their exits.
+     *
+     * @return true when all have exited, false when the caller was interrupted first
+     */
+    public boolean join(Collection<Thread> threads) {
+        lock.lock();
+        try {
+            return waitEvent(exited, () -> threads.stream().noneMatch(tasks::containsKey), -1);
         } finally {
             lock.unlock();
         }

@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -162,6 +163,25 @@ class ShellConcurrencyTest {
             assertEquals(0, r.status(), r.err());
             assertEquals("[   30.000000] hello: hi\n", r.out());
             assertEquals(30_000_000_000L + 30_000_000_000L + 121_500_000_000L, kernel.now() - before);
+        }
+    }
+
+    @RepeatedTest(20)
+    void backgroundLinesAreTasksSoVirtualTimeSeesThemAndTheirWait() throws Exception {
+        plugin("slow").license("GPL").msleep(10_000).exit().writeTo(dir);
+        try (Kernel kernel = Kernel.builder().modules(dir).build()) {
+            // Two sleeps run side by side: 30 s, not 60, whatever the threads' timing.
+            ShellRun.Result r = ShellRun.run(kernel, dir, "sleep 30 &", "sleep 30 &", "wait");
+            assertEquals(0, r.status(), r.err());
+            assertEquals(30_000_000_000L, kernel.now());
+
+            // The shell is a task: time cannot jump while it is between lines, so a load
+            // started in the background is still COMING after 5 s of the shell's own sleep.
+            r = ShellRun.run(kernel, dir, "modprobe slow &", "sleep 5", "cat /sys/module/slow/initstate", "wait",
+                    "cat /sys/module/slow/initstate");
+            assertEquals(0, r.status(), r.err());
+            assertEquals("coming\nlive\n", r.out());
+            assertEquals(40_000_000_000L, kernel.now());
         }
     }
 }
