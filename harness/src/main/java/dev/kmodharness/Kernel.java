@@ -17,6 +17,7 @@ import dev.kmodharness.symbols.ModuleImage;
 import dev.kmodharness.time.ClockMode;
 import dev.kmodharness.time.Scheduler;
 import dev.kmodharness.time.Watchdog;
+import dev.kmodharness.timing.InitRecord;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,7 +60,7 @@ public final class Kernel implements AutoCloseable {
         this.depmod = Depmod.scan(b.modules);
         // Modules reach request_module through this.kmod, set just below, before any load.
         this.modules = new Modules(sched, dmesg, b.symbolTimeout.toNanos(), this::requestFromModule, b.gate,
-                b.notifier, b.asyncProbe);
+                b.notifier, b.asyncProbe, b.initcallDebug);
         ModprobeTarget target = new ModprobeTarget();
         this.kmod = new KmodRequests(sched, dmesg, b.modprobePath, b.kmodConcurrentMax,
                 name -> Modprobe.run(depmod, target, name, Map.of()).status(), modules.moduleWq());
@@ -166,6 +167,14 @@ public final class Kernel implements AutoCloseable {
     /** request_module_nowait(name). */
     public int requestModuleNowait(String name) {
         return kmod.requestModule(name, false, "request_module_nowait");
+    }
+
+    /**
+     * The init records of this boot, one per load attempt, in the order they began: load
+     * start, each symbol wait, init start and end, state changes, request_module calls.
+     */
+    public List<InitRecord> timings() {
+        return modules.timings();
     }
 
     /** The cycles the wait-for graph has found, each once, in order. */
@@ -354,6 +363,7 @@ public final class Kernel implements AutoCloseable {
         private Duration watchdog = Duration.ofSeconds(2);
         private Consumer<ModuleEvent> notifier = event -> { };
         private boolean asyncProbe;
+        private boolean initcallDebug;
 
         private Builder() {
         }
@@ -443,6 +453,15 @@ public final class Kernel implements AutoCloseable {
                 throw new IllegalArgumentException("negative watchdog period: " + period);
             }
             this.watchdog = period;
+            return this;
+        }
+
+        /**
+         * The kernel parameter initcall_debug: dmesg gets {@code calling  NAME @ PID} before and
+         * {@code initcall NAME returned R after N usecs} after every init (kernel time).
+         */
+        public Builder initcallDebug(boolean on) {
+            this.initcallDebug = on;
             return this;
         }
 

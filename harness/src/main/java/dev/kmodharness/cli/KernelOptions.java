@@ -43,6 +43,10 @@ final class KernelOptions {
             description = "The kernel parameter module.async_probe=1: no module's init waits for async work.")
     boolean asyncProbe;
 
+    @Option(names = "--initcall-debug",
+            description = "The kernel parameter initcall_debug: dmesg shows each init's start and its duration.")
+    boolean initcallDebug;
+
     Kernel boot(Path modules) throws Exception {
         DeadlockPolicy policy = switch (deadlock) {
             case "report" -> DeadlockPolicy.REPORT;
@@ -74,6 +78,7 @@ final class KernelOptions {
                 .deadlockPolicy(policy)
                 .gate(gateOn)
                 .asyncProbe(asyncProbe)
+                .initcallDebug(initcallDebug)
                 .build();
     }
 }

@@ -4,6 +4,7 @@ import dev.kmodharness.loader.ModuleClassLoader;
 import dev.kmodharness.loader.ModuleLinkage;
 import dev.kmodharness.lockdep.Resource;
 import dev.kmodharness.symbols.ModuleImage;
+import dev.kmodharness.timing.Timings;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.List;
@@ -34,6 +35,8 @@ final class Module implements ModuleLinkage {
     final Deque<Module> holders = new ArrayDeque<>();
     /** target_list: modules this one uses, most recent first. Guarded by the kernel lock. */
     final Deque<Module> uses = new ArrayDeque<>();
+    /** This load's timing record. Guarded by the kernel lock. */
+    Timings.Recorder record;
     /** async_probe=1 given: init does not wait for async work. Set before init. */
     volatile boolean asyncProbeRequested;
     /** The thread loading this module: resolving while UNFORMED, running init while COMING. Guarded by the kernel lock. */

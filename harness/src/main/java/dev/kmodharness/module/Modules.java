@@ -23,6 +23,9 @@ import dev.kmodharness.symbols.SymbolTable;
 import dev.kmodharness.time.Scheduler;
 import dev.kmodharness.time.Scheduler.Wake;
 import dev.kmodharness.time.WaitQueue;
+import dev.kmodharness.timing.InitRecord;
+import dev.kmodharness.timing.Stamp;
+import dev.kmodharness.timing.Timings;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -72,6 +75,10 @@ public final class Modules {
     private final WaitQueue moduleWq = new WaitQueue("module_wq");
     /** TAINT_PROPRIETARY_MODULE. Guarded by the kernel lock. */
     private boolean taintedProprietary;
+    /** The init records of this boot. Guarded by the kernel lock. */
+    private final Timings timings;
+    /** initcall_debug: print "calling" and "initcall ... returned" around every init. */
+    private final boolean initcallDebug;
     /** module.async_probe: the default of every module's async_probe_requested. */
     private final boolean asyncProbe;
     /** The module notifier chain; called with the kernel lock held. */
@@ -103,8 +110,10 @@ public final class Modules {
      *     makes anyone wait
      */
     public Modules(Scheduler sched, Dmesg dmesg, long symbolTimeoutNanos, Requester requester, boolean gate,
-            Consumer<ModuleEvent> notifier, boolean asyncProbe) {
+            Consumer<ModuleEvent> notifier, boolean asyncProbe, boolean initcallDebug) {
         this.notifier = notifier;
+        this.initcallDebug = initcallDebug;
+        this.timings = new Timings(sched::now);
         this.asyncProbe = asyncProbe;
         this.sched = sched;
         this.dmesg = dmesg;
@@ -145,6 +154,7 @@ public final class Modules {
                 symbols.add(mod, image.exports(), image.exportedPackages());
                 builtins.put(mod.name, mod);
                 booted.add(mod);
+                mod.record = timings.start(mod.name, sched.comm(Thread.currentThread()), true);
             }
             for (Module mod : booted) {
                 for (MemberRef ref : mod.image.imports()) {
@@ -171,8 +181,11 @@ public final class Modules {
             } finally {
                 sched.unlock();
             }
-            if (ret < 0) {
-                dmesg.printk("initcall " + mod.name + "_init returned " + ret);
+            sched.lock();
+            try {
+                mod.record.result(ret);
+            } finally {
+                sched.unlock();
             }
         }
     }
@@ -188,31 +201,45 @@ public final class Modules {
         Module mod = new Module(this, image, false);
         sched.enter();
         try {
+            int ret = load(mod, params);
             sched.lock();
             try {
-                int err = addUnformedModule(mod);
-                if (err != 0) {
-                    return err;
-                }
-                moduleLicenseTaintCheck(mod);
-                err = simplifySymbols(mod);
-                if (err == 0) {
-                    mod.loader = new ModuleClassLoader(image, platform, mod);
-                    err = completeFormation(mod);
-                }
-                if (err != 0) {
-                    freeModule(mod);
-                    return err;
-                }
-                mod.asyncProbeRequested = asyncProbe;
-                mod.params = parseArgs(mod, params);
+                mod.record.result(ret);
             } finally {
                 sched.unlock();
             }
-            return doInitModule(mod);
+            return ret;
         } finally {
             sched.exit();
         }
+    }
+
+    /** load_module on the calling task: the pipeline up to and including do_init_module. */
+    private int load(Module mod, Map<String, String> params) {
+        sched.lock();
+        try {
+            mod.record = timings.start(mod.name, sched.comm(Thread.currentThread()), false);
+            int err = addUnformedModule(mod);
+            if (err != 0) {
+                return err;
+            }
+            moduleLicenseTaintCheck(mod);
+            err = simplifySymbols(mod);
+            mod.record.importsResolved();
+            if (err == 0) {
+                mod.loader = new ModuleClassLoader(mod.image, platform, mod);
+                err = completeFormation(mod);
+            }
+            if (err != 0) {
+                freeModule(mod);
+                return err;
+            }
+            mod.asyncProbeRequested = asyncProbe;
+            mod.params = parseArgs(mod, params);
+        } finally {
+            sched.unlock();
+        }
+        return doInitModule(mod);
     }
 
     /**
@@ -300,6 +327,7 @@ public final class Modules {
             return r;
         }
         Module owner = r.owner;
+        Stamp start = timings.now();
         Wake wake = sched.waitEvent(moduleWq, () -> {
             resolveSymbol(mod, ref, r);
             return r.err != -EBUSY;
@@ -309,6 +337,7 @@ public final class Modules {
         } else if (wake != Wake.DONE) {
             dmesg.printk(mod.name + ": gave up waiting for init of module " + r.owner.name + ".");
         }
+        mod.record.waited(r.symbol, owner.name, start, r.err);
         return r;
     }
 
@@ -379,6 +408,9 @@ public final class Modules {
     /** Sets the state and calls the module notifier chain. Lock held. */
     private void setState(Module mod, ModuleState state) {
         mod.state = state;
+        if (mod.record != null) {
+            mod.record.state(state.initstate());
+        }
         notifier.accept(new ModuleEvent(mod.name, state, sched.now(), mod.loader));
     }
 
@@ -587,6 +619,35 @@ public final class Modules {
         if (mod.image.initClass() == null) {
             return 0;
         }
+        String initcall = mod.image.initClass().substring(mod.image.initClass().lastIndexOf('.') + 1)
+                + ".<clinit> [" + mod.name + "]";
+        Stamp start;
+        sched.lock();
+        try {
+            mod.record.initStart();
+            start = timings.now();
+            if (initcallDebug) {
+                dmesg.printk("calling  " + initcall + " @ " + sched.pid(Thread.currentThread()));
+            }
+        } finally {
+            sched.unlock();
+        }
+        int ret = callInit(mod);
+        sched.lock();
+        try {
+            mod.record.initEnd(ret);
+            if (initcallDebug) {
+                dmesg.printk("initcall " + initcall + " returned " + ret + " after "
+                        + (sched.now() - start.kernelNanos()) / 1000 + " usecs");
+            }
+        } finally {
+            sched.unlock();
+        }
+        return ret;
+    }
+
+    /** Initializes the Module-Init class on the calling thread. No lock held. */
+    private int callInit(Module mod) {
         try {
             Class.forName(mod.image.initClass(), true, mod.loader);
             return 0;
@@ -651,8 +712,13 @@ public final class Modules {
                 // cannot see; strongTryModuleGet has probed that edge.
                 return refModule(requester, owner, activity) == 0 ? owner.loader : null;
             }
+            Stamp start = timings.now();
             Wake wake = sched.waitEvent(moduleWq, () -> owner.state != ModuleState.COMING, symbolTimeoutNanos,
                     new WaitFor(activity, owner.loading));
+            if (requester.record != null) {
+                requester.record.waited(className, owner.name, start, wake == Wake.DONE ? 0
+                        : wake == Wake.DEADLOCK ? -EDEADLK : -EBUSY);
+            }
             if (wake == Wake.DEADLOCK) {
                 dmesg.printk(requester.name + ": class " + className + " of module " + owner.name
                         + " not loaded (err -" + EDEADLK + ")");
@@ -690,7 +756,27 @@ public final class Modules {
         } finally {
             sched.unlock();
         }
-        return requester.requestModule(name, wait, activity);
+        Stamp start = timings.now();
+        int ret = requester.requestModule(name, wait, activity);
+        sched.lock();
+        try {
+            if (mod.record != null) {
+                mod.record.request(name, wait, sched.comm(Thread.currentThread()), start, ret);
+            }
+        } finally {
+            sched.unlock();
+        }
+        return ret;
+    }
+
+    /** The init records of this boot, in load order. */
+    public List<InitRecord> timings() {
+        sched.lock();
+        try {
+            return timings.snapshot();
+        } finally {
+            sched.unlock();
+        }
     }
 
     void msleep(long ms) {

@@ -498,8 +498,13 @@ public final class Scheduler {
      * kernel (0 for a thread that is not a task). Lock held.
      */
     public String comm(Thread thread) {
+        return thread.getName() + "/" + pid(thread);
+    }
+
+    /** The pid of {@code thread} in this kernel, 0 when it is not a task. Lock held. */
+    public int pid(Thread thread) {
         Task task = tasks.get(thread);
-        return thread.getName() + "/" + (task == null ? 0 : task.pid);
+        return task == null ? 0 : task.pid;
     }
 
     /** A thread doing kernel work. Fields guarded by the scheduler's lock. */
