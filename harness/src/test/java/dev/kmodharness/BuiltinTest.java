@@ -134,9 +134,14 @@ class BuiltinTest {
         module("b").imports("x", "s").printk("b: init").writeTo(dir);
 
         try (Kernel kernel = boot(dir, "x")) {
-            assertEquals(List.of("[    0.000000] initcall x_init returned -19"), kernel.dmesg());
+            assertEquals(List.of(), kernel.dmesg(), "a failed initcall is silent without initcall_debug");
             assertEquals(LIVE, kernel.state("x"));
             assertEquals(0, kernel.modprobe("b").status());
+            assertEquals(-19, kernel.timings().get(0).result());
+        }
+        try (Kernel kernel = Kernel.builder().modules(dir).builtin("x").initcallDebug(true).build()) {
+            assertEquals(List.of("[    0.000000] calling  Init.<clinit> [x] @ 1",
+                    "[    0.000000] initcall Init.<clinit> [x] returned -19 after 0 usecs"), kernel.dmesg());
         }
     }
 
