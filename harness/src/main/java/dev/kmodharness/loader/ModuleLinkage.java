@@ -1,10 +1,13 @@
 package dev.kmodharness.loader;
 
+import dev.kmodharness.api.Kmod;
+
 /**
  * What a module's class loader asks of the module subsystem: the class gate for other modules'
- * exported packages, and the kernel services behind {@link dev.kmodharness.api.Kmod}.
+ * exported packages, and the kernel services behind {@link Kmod}, which the loader passes on
+ * for the module's classes.
  */
-public interface ModuleLinkage {
+public interface ModuleLinkage extends Kmod.Host {
 
     /**
      * The class loader of the module that exports {@code pkg}, once that module may be linked
@@ -15,20 +18,4 @@ public interface ModuleLinkage {
      *     going away, or the wait gave up
      */
     ModuleClassLoader exporterOf(String pkg, String className);
-
-    int requestModule(String name, boolean wait);
-
-    void printk(String line);
-
-    String param(String name);
-
-    String moduleName();
-
-    void msleep(long ms);
-
-    boolean tryModuleGet(String name);
-
-    void modulePut(String name);
-
-    void scheduleWork(Runnable work, boolean async);
 }

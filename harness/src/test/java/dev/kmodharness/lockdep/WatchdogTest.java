@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Virtual time moves only when every task waits in the harness. An init that blocks elsewhere
- * (here LockSupport.park, as Thread.sleep or a foreign lock would) holds it back: the watchdog
+ * (here LockSupport.park, as a plain sleep or a foreign lock would) holds it back: the watchdog
  * says so, naming the thread and its stack, instead of letting the run stall silently.
  */
 class WatchdogTest {
