@@ -52,6 +52,21 @@ final class Sets {
         return set("gvt-ops");
     }
 
+    /** plugins/ways-out/nowait: i915's init uses request_module_nowait. */
+    static Path gvtNowait() {
+        return set("gvt-nowait");
+    }
+
+    /** plugins/ways-out/work: i915's init defers the request to a work item (schedule_work). */
+    static Path gvtWork() {
+        return set("gvt-work");
+    }
+
+    /** plugins/ways-out/async: i915 probes in async work (async_schedule), which requests kvmgt. */
+    static Path gvtAsync() {
+        return set("gvt-async");
+    }
+
     /** harness/target/kmod-harness.jar, the command line. */
     static Path cliJar() {
         String prop = System.getProperty("kmod.cli.jar");

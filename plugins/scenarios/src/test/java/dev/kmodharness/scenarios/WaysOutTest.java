@@ -1,0 +1,263 @@
+package dev.kmodharness.scenarios;
+
+import static dev.kmodharness.scenarios.Sets.SYMBOL_TIMEOUT;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kmodharness.Kernel;
+import dev.kmodharness.kmod.Modprobe;
+import dev.kmodharness.lockdep.DeadlockReport;
+import dev.kmodharness.log.Dmesg;
+import dev.kmodharness.module.ModuleInfo;
+import dev.kmodharness.module.ModuleState;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.RepetitionInfo;
+import org.junit.jupiter.api.TestInfo;
+
+/**
+ * The ways out of the seed's hang, on the real JARs of plugins/target/modules: each loads i915
+ * with enable_gvt=1 and ends with i915 and kvmgt both LIVE, kvmgt holding i915, at kernel time 0,
+ * with no wait and no cycle. Then the two ways async probing does not get out: without
+ * module.async_probe the seed's 120 s come back; with async_probe=1 on i915 alone, kvmgt's init
+ * waits for i915's async probe, which waits for kvmgt: hung for good.
+ */
+class WaysOutTest {
+
+    /** WARN_ON_ONCE(wait && current_is_async()) in __request_module, as the harness prints it. */
+    static final List<String> ASYNC_REQUEST_WARNING = List.of(
+            "------------[ cut here ]------------",
+            "WARNING: at kernel/module/kmod.c __request_module: synchronous request_module(kvmgt) from async work"
+                    + " of i915 [async i915]",
+            "---[ end trace ]---");
+
+    /**
+     * gvt-async without module.async_probe: i915's init waits for its probe, as in the seed. Read
+     * from i915's init; the report itself opens at whichever wait closed the cycle, which is a
+     * race between i915's init reaching async_synchronize_full and kvmgt's first symbol wait.
+     */
+    static final String SEED_VIA_ASYNC_CHAIN = "i915 init (async_synchronize_full) -> async work -> i915 -> "
+            + "request_module(kvmgt) -> kvmgt resolving i915_gem_object_set_to_cpu_domain -> i915 COMING";
+
+    /** gvt-async with async_probe=1 on i915 only: kvmgt's init waits for the probe requesting it. */
+    static final String ASYNC_DEADLOCK_CHAIN =
+            "i915 -> request_module(kvmgt) -> kvmgt init (async_synchronize_full) -> async work";
+
+    /** The threads the hung kernel leaves blocked: kvmgt's modprobe worker and i915's async probe. */
+    static final Set<String> HUNG_THREADS = Set.of("modprobe kvmgt", "async i915");
+
+    /** Per test method: dmesg and lsmod of its first repetition, which every later one must match. */
+    private static final Map<String, String> firstRuns = new ConcurrentHashMap<>();
+
+    /** request_module_nowait: i915's init does not wait for modprobe kvmgt, which links once i915 is LIVE. */
+    @RepeatedTest(10)
+    void requestModuleNowait(TestInfo test, RepetitionInfo repetition) throws Exception {
+        try (Kernel kernel = Kernel.builder().modules(Sets.gvtNowait()).build()) {
+            assertEquals(new Modprobe.Result(0, List.of()), kernel.modprobe("i915", "enable_gvt=1"));
+            assertTrue(kernel.awaitIdle(), "hung");
+            assertBothLiveAtTimeZero(kernel, List.of());
+            assertSameAsFirstRepetition(kernel, test, repetition);
+        }
+    }
+
+    /** schedule_work: the request runs in a work item; i915's init returns, goes LIVE, kvmgt links. */
+    @RepeatedTest(10)
+    void scheduleWork(TestInfo test, RepetitionInfo repetition) throws Exception {
+        try (Kernel kernel = Kernel.builder().modules(Sets.gvtWork()).build()) {
+            assertEquals(new Modprobe.Result(0, List.of()), kernel.modprobe("i915", "enable_gvt=1"));
+            assertTrue(kernel.awaitIdle(), "hung");
+            assertBothLiveAtTimeZero(kernel, List.of());
+            assertSameAsFirstRepetition(kernel, test, repetition);
+        }
+    }
+
+    /**
+     * module.async_probe=1: do_init_module skips async_synchronize_full for i915 and kvmgt, so
+     * neither init waits for i915's async probe; the kernel warns about the synchronous
+     * request_module from async work, once.
+     */
+    @RepeatedTest(10)
+    void asyncProbeOnTheKernelCommandLine(TestInfo test, RepetitionInfo repetition) throws Exception {
+        try (Kernel kernel = Kernel.builder().modules(Sets.gvtAsync()).asyncProbe(true).build()) {
+            assertEquals(new Modprobe.Result(0, List.of()), kernel.modprobe("i915", "enable_gvt=1"));
+            assertTrue(kernel.awaitIdle(), "hung");
+            assertBothLiveAtTimeZero(kernel, ASYNC_REQUEST_WARNING);
+            assertSameAsFirstRepetition(kernel, test, repetition);
+        }
+    }
+
+    /** v5.19: i915 requests nothing; kvmgt, loaded by the user after i915, calls intel_gvt_set_ops. */
+    @RepeatedTest(10)
+    void opsRegistration(TestInfo test, RepetitionInfo repetition) throws Exception {
+        try (Kernel kernel = Kernel.builder().modules(Sets.gvtOps()).build()) {
+            assertEquals(new Modprobe.Result(0, List.of()), kernel.modprobe("i915", "enable_gvt=1"));
+            assertEquals(Optional.of(ModuleState.LIVE), kernel.state("i915"));
+            assertEquals(new Modprobe.Result(0, List.of()), kernel.modprobe("kvmgt"));
+            assertTrue(kernel.awaitIdle(), "hung");
+            assertBothLiveAtTimeZero(kernel, List.of(GvtOpsTest.OPS_REGISTERED));
+            assertSameAsFirstRepetition(kernel, test, repetition);
+        }
+    }
+
+    /**
+     * gvt-async without module.async_probe: do_init_module's async_synchronize_full makes i915's
+     * init wait for its probe, which waits in request_module for kvmgt, which waits for i915:
+     * the seed's four pairs, and i915 LIVE at 120 s.
+     */
+    @RepeatedTest(10)
+    void asyncWithoutAsyncProbeHangsAsTheSeed(TestInfo test, RepetitionInfo repetition) throws Exception {
+        try (Kernel kernel = Kernel.builder().modules(Sets.gvtAsync()).build()) {
+            assertEquals(0, kernel.now());
+            Modprobe.Result result = kernel.modprobe("i915", "enable_gvt=1");
+            long liveAt = kernel.now();
+            assertEquals(0, result.status(), () -> "modprobe i915: " + result);
+            assertEquals(Optional.of(ModuleState.LIVE), kernel.state("i915"));
+            assertEquals(4 * SYMBOL_TIMEOUT, liveAt, "i915 goes LIVE the moment kvmgt gives up its last symbol");
+
+            assertTrue(kernel.awaitIdle(), "hung");
+            assertEquals(4 * SYMBOL_TIMEOUT, kernel.now());
+            SeedHangTest.assertSeedHang(kernel, 0, 0);
+            String lines = String.join("\n", kernel.dmesg());
+            assertEquals(ASYNC_REQUEST_WARNING, Sets.texts(kernel.dmesgRecords().subList(0, 3)), lines);
+            assertEquals(1, kernel.deadlocks().size(), lines);
+            assertTrue(kernel.deadlocks().get(0).chain().contains("async_synchronize_full"), lines);
+            assertEquals(SEED_VIA_ASYNC_CHAIN, chainFrom(kernel.deadlocks().get(0), "i915 init"), lines);
+            assertSameAsFirstRepetition(kernel, test, repetition);
+        }
+    }
+
+    /**
+     * gvt-async with async_probe=1 on i915 only: i915's init returns and i915 goes LIVE, but
+     * kvmgt's init (async_probe not requested) waits in async_synchronize_full for i915's probe,
+     * which waits in request_module for kvmgt's load: a true deadlock, with no timeout. The
+     * kernel is hung for good; closing it ends both blocked threads.
+     */
+    @RepeatedTest(10)
+    void asyncProbeOnI915AloneDeadlocksForGood(TestInfo test, RepetitionInfo repetition) throws Exception {
+        Set<Thread> before = hungThreadsAlive();
+        Set<Thread> blocked;
+        try (Kernel kernel = Kernel.builder().modules(Sets.gvtAsync()).build()) {
+            assertEquals(new Modprobe.Result(0, List.of()), kernel.modprobe("i915", "enable_gvt=1", "async_probe=1"));
+
+            assertFalse(kernel.awaitIdle(), "awaitIdle() must report the kernel hung");
+            String lines = String.join("\n", kernel.dmesg());
+            assertEquals(List.of(ASYNC_DEADLOCK_CHAIN), chains(kernel), lines);
+            assertEquals(Optional.of(ModuleState.LIVE), kernel.state("i915"));
+            assertEquals(Optional.of(ModuleState.COMING), kernel.state("kvmgt"));
+            assertEquals(Optional.of("coming"), kernel.initstate("kvmgt"));
+            // kvmgt, COMING, holds i915; no symbol wait ever started, and nothing has a timeout
+            assertEquals(List.of("kvmgt"), kernel.module("i915").map(ModuleInfo::holders).orElseThrow());
+            List<Dmesg.Record> dmesg = kernel.dmesgRecords();
+            assertEquals(ASYNC_REQUEST_WARNING, Sets.texts(dmesg.subList(0, 3)), lines);
+            assertEquals(List.of(), Sets.waitRecords(kernel), lines);
+            assertEquals(0, kernel.now());
+            assertTrue(dmesg.stream().allMatch(r -> r.nanos() == 0), lines);
+            assertSameAsFirstRepetition(kernel, test, repetition);
+
+            blocked = hungThreadsAlive();
+            blocked.removeAll(before);
+            assertEquals(HUNG_THREADS, blocked.stream().map(Thread::getName).collect(Collectors.toSet()),
+                    () -> "threads blocked in the hung kernel: " + blocked);
+            assertEquals(2, blocked.size(), () -> "threads blocked in the hung kernel: " + blocked);
+        }
+        // close() interrupted the kernel's workers: none may stay behind
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+                .until(() -> blocked.stream().noneMatch(Thread::isAlive));
+    }
+
+    /**
+     * Nothing waited and nothing is left: no symbol wait, no cycle, dmesg exactly {@code dmesg}
+     * (all at time 0), both modules LIVE, kvmgt holding i915, kernel time still 0.
+     */
+    private static void assertBothLiveAtTimeZero(Kernel kernel, List<String> dmesg) {
+        List<Dmesg.Record> records = kernel.dmesgRecords();
+        String lines = String.join("\n", kernel.dmesg());
+        assertTrue(records.stream().noneMatch(r -> r.text().contains("gave up waiting")), lines);
+        assertTrue(records.stream().noneMatch(r -> r.text().contains("Unknown symbol")), lines);
+        assertEquals(List.of(), kernel.deadlocks(), lines);
+        assertEquals(dmesg, Sets.texts(records), lines);
+
+        assertEquals(Optional.of(ModuleState.LIVE), kernel.state("i915"));
+        assertEquals(Optional.of(ModuleState.LIVE), kernel.state("kvmgt"));
+        ModuleInfo i915 = kernel.module("i915").orElseThrow();
+        assertEquals(1, i915.refcnt());
+        assertEquals(List.of("kvmgt"), i915.holders());
+        String lsmod = kernel.lsmod();
+        List<String> rows = lsmod.lines().toList();
+        assertEquals("Module                  Size  Used by", rows.get(0));
+        String i915Row = rows.stream().filter(r -> r.startsWith("i915 ")).findFirst().orElseThrow();
+        assertTrue(i915Row.matches("i915 +\\d+  1 kvmgt"), () -> "i915's lsmod row: '" + i915Row + "'\n" + lsmod);
+        assertTrue(rows.stream().anyMatch(r -> r.matches("kvmgt +\\d+  0")), lsmod);
+
+        assertEquals(0, kernel.now());
+        assertTrue(records.stream().allMatch(r -> r.nanos() == 0), lines);
+    }
+
+    private static List<String> chains(Kernel kernel) {
+        return kernel.deadlocks().stream().map(DeadlockReport::chain).toList();
+    }
+
+    /** The report's cycle as a chain, read from the link whose activity starts with {@code first}. */
+    private static String chainFrom(DeadlockReport report, String first) {
+        List<DeadlockReport.Link> links = report.links();
+        int start = 0;
+        while (start < links.size() && !links.get(start).activity().startsWith(first)) {
+            start++;
+        }
+        assertTrue(start < links.size(), () -> "no link '" + first + "' in " + report.chain());
+        List<String> chain = new ArrayList<>();
+        for (int i = 0; i < links.size(); i++) {
+            DeadlockReport.Link link = links.get((start + i) % links.size());
+            chain.add(link.activity() + " -> " + link.resource());
+        }
+        return String.join(" -> ", chain);
+    }
+
+    /** Live threads, of any kernel, named as the hung kernel's blocked threads are. */
+    private static Set<Thread> hungThreadsAlive() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && HUNG_THREADS.contains(t.getName()))
+                .collect(Collectors.toCollection(HashSet::new));
+    }
+
+    /**
+     * Each repetition prints byte for byte what the first did: dmesg, then lsmod; a lockdep
+     * report counts as its cycle, since which wait closes a cycle (so where the report opens)
+     * may be a race.
+     */
+    private static void assertSameAsFirstRepetition(Kernel kernel, TestInfo test, RepetitionInfo repetition) {
+        List<String> dmesg = new ArrayList<>();
+        boolean inReport = false;
+        for (String line : kernel.dmesg()) {
+            if (line.endsWith("] ======================================================")) {
+                inReport = true;
+                dmesg.add("(lockdep report)");
+            } else if (inReport && line.contains(" *** DEADLOCK: ")) {
+                inReport = false;
+            } else if (!inReport) {
+                dmesg.add(line);
+            }
+        }
+        String cycles = kernel.deadlocks().stream()
+                .map(r -> chainFrom(r, r.links().stream().map(DeadlockReport.Link::activity).sorted().findFirst()
+                        .orElseThrow()))
+                .collect(Collectors.joining("\n"));
+        String run = String.join("\n", dmesg) + "\n\n" + cycles + "\n\n" + kernel.lsmod();
+        String method = test.getTestMethod().orElseThrow().getName();
+        if (repetition.getCurrentRepetition() == 1) {
+            firstRuns.put(method, run);
+        } else {
+            assertEquals(firstRuns.getOrDefault(method, run), run, "differs from the first repetition");
+        }
+    }
+}
