@@ -35,6 +35,9 @@ final class ModprobeCommand implements Callable<Integer> {
     @Mixin
     KernelOptions kernelOptions;
 
+    @Mixin
+    ReportOptions reportOptions;
+
     @Parameters(index = "0", paramLabel = "NAME", description = "The module to load.")
     String name;
 
@@ -49,6 +52,7 @@ final class ModprobeCommand implements Callable<Integer> {
             kernel.depmod().warnings().forEach(err::println);
             boolean idle = modprobeAndWait(kernel, name, params, err);
             print(kernel, out);
+            reportOptions.report(kernel, out);
             if (!idle) {
                 return 1;
             }

@@ -40,6 +40,9 @@ final class ReproduceCommand implements Callable<Integer> {
     @Mixin
     KernelOptions kernelOptions;
 
+    @Mixin
+    ReportOptions reportOptions;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -49,6 +52,7 @@ final class ReproduceCommand implements Callable<Integer> {
             kernel.depmod().warnings().forEach(err::println);
             boolean idle = ModprobeCommand.modprobeAndWait(kernel, "i915", List.of("enable_gvt=1"), err);
             ModprobeCommand.print(kernel, out);
+            reportOptions.report(kernel, out);
             if (!idle) {
                 return 1;
             }

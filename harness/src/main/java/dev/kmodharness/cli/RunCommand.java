@@ -43,6 +43,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     KernelOptions kernelOptions;
 
+    @Mixin
+    ReportOptions reportOptions;
+
     @Parameters(index = "0", paramLabel = "SCRIPT", description = "The script file; - reads standard input.")
     String script;
 
@@ -60,7 +63,7 @@ final class RunCommand implements Callable<Integer> {
         try (Kernel kernel = kernelOptions.boot(modules)) {
             kernel.depmod().warnings().forEach(err::println);
             err.flush();
-            return new Shell(kernel, out, err).run(parsed);
+            return reportOptions.report(kernel, out, new Shell(kernel, out, err).run(parsed));
         }
     }
 
