@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "kmod-harness", mixinStandardHelpOptions = true, version = "kmod-harness 0.1.0",
         description = "Linux kernel module loading, reproduced on the JVM with real class loading.",
         subcommands = {ReproduceCommand.class, ModprobeCommand.class, CheckCommand.class, BenchCommand.class,
-                RunCommand.class})
+                RunCommand.class, GenerateCommand.class})
 public final class Main {
 
     /** Exit status for a usage error, as picocli and modprobe use it. */
@@ -23,6 +23,12 @@ public final class Main {
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(out);
         cli.setErr(err);
+        // A usage error is one line (and where to look), not the whole usage text.
+        cli.setParameterExceptionHandler((e, args1) -> {
+            PrintWriter errors = e.getCommandLine().getErr();
+            errors.println("kmod-harness: " + e.getMessage() + " (see: " + e.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
+            return USAGE;
+        });
         // An expected failure is one line, never a stack trace.
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("kmod-harness: " + e.getMessage());

@@ -33,7 +33,8 @@ public final class Depmod {
 
     private Depmod(Path dir, Map<String, ModuleImage> modules, List<String> warnings) {
         this.dir = dir;
-        this.modules = Map.copyOf(modules);
+        // HashMap-backed: looked up on every modprobe; Map.copyOf's probing is slower here.
+        this.modules = java.util.Collections.unmodifiableMap(new HashMap<>(modules));
         this.warnings = List.copyOf(warnings);
         Map<MemberRef, String> exporters = new HashMap<>();
         modules.values().forEach(image -> image.exports()
@@ -49,7 +50,7 @@ public final class Depmod {
             }
             dependencies.put(image.name(), List.copyOf(direct));
         }
-        this.deps = Map.copyOf(dependencies);
+        this.deps = java.util.Collections.unmodifiableMap(dependencies);
     }
 
     /**

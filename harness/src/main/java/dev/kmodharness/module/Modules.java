@@ -216,6 +216,8 @@ public final class Modules {
 
     /** load_module on the calling task: the pipeline up to and including do_init_module. */
     private int load(Module mod, Map<String, String> params) {
+        // Made before taking the kernel lock: it needs nothing the lock guards.
+        ModuleClassLoader loader = new ModuleClassLoader(mod.image, platform, mod);
         sched.lock();
         try {
             mod.record = timings.start(mod.name, sched.comm(Thread.currentThread()), false);
@@ -227,7 +229,7 @@ public final class Modules {
             err = simplifySymbols(mod);
             mod.record.importsResolved();
             if (err == 0) {
-                mod.loader = new ModuleClassLoader(mod.image, platform, mod);
+                mod.loader = loader;
                 err = completeFormation(mod);
             }
             if (err != 0) {

@@ -120,7 +120,7 @@ class ReportOptionsTest {
 
         assertEquals(2, r.status());
         assertEquals("", r.out());
-        assertTrue(r.err().startsWith("Invalid value for option '--report' (blame|chain|initcalls): "
-                + "'plot' is not blame, chain or initcalls\n"), r.err());
+        assertEquals("kmod-harness: Invalid value for option '--report' (blame|chain|initcalls): "
+                + "'plot' is not blame, chain or initcalls (see: kmod-harness modprobe --help)\n", r.err());
     }
 }
