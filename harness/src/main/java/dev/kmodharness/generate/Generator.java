@@ -1,23 +1,23 @@
 package dev.kmodharness.generate;
 
+import static dev.kmodharness.junit.ClassFiles.entryName;
+import static dev.kmodharness.junit.ClassFiles.internal;
+import static dev.kmodharness.junit.ClassFiles.newClass;
+
+import dev.kmodharness.junit.ClassFiles;
 import dev.kmodharness.junit.PluginBuilder;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.jar.Attributes;
-import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 import java.util.stream.IntStream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import net.bytebuddy.jar.asm.AnnotationVisitor;
 import net.bytebuddy.jar.asm.ClassWriter;
 import net.bytebuddy.jar.asm.Label;
@@ -105,7 +105,6 @@ public final class Generator {
     /** Symbols a single class of {@code top} imports; more go into further classes (constant pool limits). */
     private static final int TOP_IMPORTS_PER_CLASS = 2000;
     /** Every entry's time, as {@link PluginBuilder} writes it. */
-    private static final LocalDateTime ENTRY_TIME = LocalDateTime.of(2026, 1, 1, 0, 0);
     private static final String KMOD = "dev/kmodharness/api/Kmod";
     private static final String EXPORT_DESCRIPTOR = "Ldev/kmodharness/api/Export;";
 
@@ -392,35 +391,10 @@ public final class Generator {
             }
             entries.put(entryName(initClass), initClass(initClass, node, fillers));
         }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024 + 768 * entries.size());
-        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-            put(zip, JarFile.MANIFEST_NAME, manifest(name, initClass, !isTop));
-            for (java.util.Map.Entry<String, byte[]> entry : entries.entrySet()) {
-                put(zip, entry.getKey(), entry.getValue());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return ClassFiles.jar(manifest(name, initClass, !isTop), entries);
     }
 
-    private static String entryName(String binaryName) {
-        return internal(binaryName) + ".class";
-    }
-
-    private static String internal(String binaryName) {
-        return binaryName.replace('.', '/');
-    }
-
-    private static void put(ZipOutputStream zip, String path, byte[] content) throws IOException {
-        ZipEntry entry = new ZipEntry(path);
-        entry.setTimeLocal(ENTRY_TIME);
-        zip.putNextEntry(entry);
-        zip.write(content);
-        zip.closeEntry();
-    }
-
-    private static byte[] manifest(String name, String initClass, boolean exports) {
+    private static Manifest manifest(String name, String initClass, boolean exports) {
         Manifest manifest = new Manifest();
         Attributes main = manifest.getMainAttributes();
         main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
@@ -430,21 +404,7 @@ public final class Generator {
         if (exports) {
             main.putValue("Module-Exports", PluginBuilder.packageOf(name));
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        try {
-            manifest.write(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
-    }
-
-    private static ClassWriter newClass(String binaryName) {
-        // COMPUTE_MAXS only: it never loads classes; the one loop's frames are written by hand.
-        ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_MAXS);
-        writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, internal(binaryName), null,
-                "java/lang/Object", null);
-        return writer;
+        return manifest;
     }
 
     private static byte[] symbolsClass(String module) {

@@ -1,11 +1,12 @@
 package dev.kmodharness.junit;
 
-import java.io.ByteArrayOutputStream;
+import static dev.kmodharness.junit.ClassFiles.internal;
+import static dev.kmodharness.junit.ClassFiles.newClass;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,8 +17,6 @@ import java.util.TreeMap;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import net.bytebuddy.jar.asm.AnnotationVisitor;
 import net.bytebuddy.jar.asm.ClassWriter;
 import net.bytebuddy.jar.asm.MethodVisitor;
@@ -102,7 +101,6 @@ import net.bytebuddy.jar.asm.Opcodes;
 public final class PluginBuilder {
 
     /** Every entry's time: the build's project.build.outputTimestamp, read as local time. */
-    private static final LocalDateTime ENTRY_TIME = LocalDateTime.of(2026, 1, 1, 0, 0);
 
     private static final String KMOD = "dev/kmodharness/api/Kmod";
     private static final String EXPORT_DESCRIPTOR = "Ldev/kmodharness/api/Export;";
@@ -473,16 +471,7 @@ public final class PluginBuilder {
         }
         entries.putAll(resources);
 
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-            put(zip, JarFile.MANIFEST_NAME, manifestBytes());
-            for (Map.Entry<String, byte[]> entry : entries.entrySet()) {
-                put(zip, entry.getKey(), entry.getValue());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return ClassFiles.jar(manifest(), entries);
     }
 
     /**
@@ -515,15 +504,7 @@ public final class PluginBuilder {
         return path;
     }
 
-    private static void put(ZipOutputStream zip, String path, byte[] content) throws IOException {
-        ZipEntry entry = new ZipEntry(path);
-        entry.setTimeLocal(ENTRY_TIME);
-        zip.putNextEntry(entry);
-        zip.write(content);
-        zip.closeEntry();
-    }
-
-    private byte[] manifestBytes() throws IOException {
+    private Manifest manifest() {
         Manifest manifest = new Manifest();
         Attributes main = manifest.getMainAttributes();
         main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
@@ -551,23 +532,10 @@ public final class PluginBuilder {
                 main.putValue(key, value);
             }
         });
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        manifest.write(out);
-        return out.toByteArray();
+        return manifest;
     }
 
     // ---- class files ----
-
-    private static String internal(String binaryName) {
-        return binaryName.replace('.', '/');
-    }
-
-    private static ClassWriter newClass(String binaryName) {
-        ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_MAXS);
-        writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, internal(binaryName), null,
-                "java/lang/Object", null);
-        return writer;
-    }
 
     private byte[] symbolsClass() {
         ClassWriter writer = newClass(symbolsClassOf(name));
