@@ -63,7 +63,7 @@ public final class Kernel implements AutoCloseable {
                 b.notifier, b.asyncProbe, b.initcallDebug);
         ModprobeTarget target = new ModprobeTarget();
         this.kmod = new KmodRequests(sched, dmesg, b.modprobePath, b.kmodConcurrentMax,
-                name -> Modprobe.run(depmod, target, name, Map.of()).status(), modules.moduleWq());
+                name -> Modprobe.run(depmod, target, name, Map.of()).status());
         this.watchdog = b.clock == ClockMode.VIRTUAL && !b.watchdog.isZero()
                 ? new Watchdog(sched, b.watchdog, b.modules.toString(), dmesg::printk) : null;
         List<ModuleImage> builtins = new ArrayList<>();

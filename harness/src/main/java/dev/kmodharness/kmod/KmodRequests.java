@@ -38,14 +38,10 @@ public final class KmodRequests implements Modules.Requester {
     private final String modprobePath;
     private final int concurrentMax;
     private final ToIntFunction<String> modprobe;
-    /** Woken when a request ends, for whoever waits for the kernel to be idle. */
-    private final WaitQueue idleWq;
     /** kmod_wq: woken when a slot frees. */
     private final WaitQueue kmodWq = new WaitQueue("kmod_wq");
     /** kmod_concurrent_max's free slots. Guarded by the kernel lock. */
     private int slots;
-    /** modprobe workers not yet exited. Guarded by the kernel lock. */
-    private int running;
     /** Threads holding a kmod slot. Guarded by the kernel lock. */
     private final Set<Thread> slotHolders = new LinkedHashSet<>();
     /** A free kmod slot, as the wait-for graph sees it: any holder may free one. */
@@ -63,17 +59,15 @@ public final class KmodRequests implements Modules.Requester {
 
     /**
      * @param modprobe runs {@code modprobe -q -- NAME} and returns its exit status
-     * @param idleWq woken whenever a modprobe run ends
      */
     public KmodRequests(Scheduler sched, Dmesg dmesg, String modprobePath, int concurrentMax,
-            ToIntFunction<String> modprobe, WaitQueue idleWq) {
+            ToIntFunction<String> modprobe) {
         this.sched = sched;
         this.dmesg = dmesg;
         this.modprobePath = modprobePath;
         this.concurrentMax = concurrentMax;
         this.slots = concurrentMax;
         this.modprobe = modprobe;
-        this.idleWq = idleWq;
     }
 
     /**
@@ -127,7 +121,6 @@ public final class KmodRequests implements Modules.Requester {
         }
         int[] status = {-1};
         WaitQueue exited = new WaitQueue("modprobe " + name);
-        running++;
         Thread worker = sched.spawn("modprobe " + name, () -> {
             int exit = 1;
             try {
@@ -136,9 +129,7 @@ public final class KmodRequests implements Modules.Requester {
                 sched.lock();
                 try {
                     status[0] = exit;
-                    running--;
                     sched.wakeUpAll(exited);
-                    sched.wakeUpAll(idleWq);
                 } finally {
                     sched.unlock();
                 }
@@ -167,10 +158,5 @@ public final class KmodRequests implements Modules.Requester {
             return -4; // EINTR: the caller was killed while waiting
         }
         return status[0] << 8;
-    }
-
-    /** Whether a modprobe run has not yet exited. Lock held. */
-    public boolean busy() {
-        return running > 0;
     }
 }

@@ -83,8 +83,6 @@ public final class Modules {
     private final boolean asyncProbe;
     /** The module notifier chain; called with the kernel lock held. */
     private final Consumer<ModuleEvent> notifier;
-    /** Work items (schedule_work and async_schedule) not yet finished. Guarded by the kernel lock. */
-    private int pendingWork;
     /** Threads running async_schedule work: the async domain. Guarded by the kernel lock. */
     private final Set<Thread> asyncWorkers = new LinkedHashSet<>();
     /** Woken when async work finishes: async_synchronize_full waits on it. */
@@ -124,11 +122,6 @@ public final class Modules {
 
     Dmesg dmesg() {
         return dmesg;
-    }
-
-    /** module_wq, for waiters outside this package (modprobe's idle wait). */
-    public WaitQueue moduleWq() {
-        return moduleWq;
     }
 
     /**
@@ -581,14 +574,13 @@ public final class Modules {
     }
 
     /**
-     * schedule_work / async_schedule: runs {@code work} on a new kernel worker thread, which
-     * counts as the kernel being busy until it ends.
+     * schedule_work / async_schedule: runs {@code work} on a new kernel worker thread, a task
+     * of the kernel until it ends (so the kernel is not idle before).
      */
     void scheduleWork(Module mod, Runnable work, boolean async) {
         String thread = (async ? "async " : "kworker ") + mod.name;
         sched.lock();
         try {
-            pendingWork++;
             Thread worker = sched.spawn(thread, () -> {
                 try {
                     work.run();
@@ -597,10 +589,8 @@ public final class Modules {
                 } finally {
                     sched.lock();
                     try {
-                        pendingWork--;
                         asyncWorkers.remove(Thread.currentThread());
                         sched.wakeUpAll(asyncWq);
-                        sched.wakeUpAll(moduleWq);
                     } finally {
                         sched.unlock();
                     }
@@ -697,7 +687,6 @@ public final class Modules {
      * Called from class loading with no class-loading lock held.
      */
     ModuleClassLoader exporterOf(Module requester, String pkg, String className) {
-        sched.enter();
         sched.lock();
         try {
             Module owner = symbols.packageOwner(pkg);
@@ -715,8 +704,15 @@ public final class Modules {
                 return refModule(requester, owner, activity) == 0 ? owner.loader : null;
             }
             Stamp start = timings.now();
-            Wake wake = sched.waitEvent(moduleWq, () -> owner.state != ModuleState.COMING, symbolTimeoutNanos,
-                    new WaitFor(activity, owner.loading));
+            Wake wake;
+            // Only this branch can block: only here must the caller count as a task.
+            sched.enter();
+            try {
+                wake = sched.waitEvent(moduleWq, () -> owner.state != ModuleState.COMING, symbolTimeoutNanos,
+                        new WaitFor(activity, owner.loading));
+            } finally {
+                sched.exit();
+            }
             if (requester.record != null) {
                 requester.record.waited(className, owner.name, start, wake == Wake.DONE ? 0
                         : wake == Wake.DEADLOCK ? -EDEADLK : -EBUSY);
@@ -733,7 +729,6 @@ public final class Modules {
             return owner.state == ModuleState.LIVE && refModule(requester, owner, activity) == 0 ? owner.loader : null;
         } finally {
             sched.unlock();
-            sched.exit();
         }
     }
 
@@ -794,14 +789,17 @@ public final class Modules {
     public Optional<ModuleState> state(String name) {
         sched.lock();
         try {
-            Module mod = list.get(name);
-            if (mod == null) {
-                mod = builtins.get(name);
-            }
+            Module mod = find(name);
             return mod == null || mod.state == ModuleState.UNFORMED ? Optional.empty() : Optional.of(mod.state);
         } finally {
             sched.unlock();
         }
+    }
+
+    /** The loaded module or built-in named {@code name}, or null. Lock held. */
+    private Module find(String name) {
+        Module mod = list.get(name);
+        return mod != null ? mod : builtins.get(name);
     }
 
     /** Whether {@code name} is built in. */
@@ -834,24 +832,18 @@ public final class Modules {
     public Optional<ModuleInfo> info(String name) {
         sched.lock();
         try {
-            Module mod = list.containsKey(name) ? list.get(name) : builtins.get(name);
+            Module mod = find(name);
             return mod == null || mod.state == ModuleState.UNFORMED ? Optional.empty() : Optional.of(mod.info());
         } finally {
             sched.unlock();
         }
     }
 
-    /** Whether any module is still UNFORMED or COMING, or any work item is unfinished. Lock held. */
-    public boolean anyLoading() {
-        return pendingWork > 0
-                || list.values().stream().anyMatch(m -> m.state == ModuleState.UNFORMED || m.state == ModuleState.COMING);
-    }
-
     /** The class loader of module {@code name}, built-ins included, while it is formed. */
     public Optional<ClassLoader> classLoader(String name) {
         sched.lock();
         try {
-            Module mod = list.containsKey(name) ? list.get(name) : builtins.get(name);
+            Module mod = find(name);
             return mod == null ? Optional.empty() : Optional.ofNullable(mod.loader);
         } finally {
             sched.unlock();

@@ -110,10 +110,6 @@ public final class Scheduler {
         lock.unlock();
     }
 
-    public boolean holdsLock() {
-        return lock.isHeldByCurrentThread();
-    }
-
     /** The calling thread starts kernel work (nests). Takes the lock briefly; never blocks on it for long. */
     public void enter() {
         lock.lock();
@@ -406,16 +402,6 @@ public final class Scheduler {
         lock.lock();
         try {
             workers.forEach(Thread::interrupt);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Worker threads still alive. */
-    public List<Thread> workers() {
-        lock.lock();
-        try {
-            return List.copyOf(workers);
         } finally {
             lock.unlock();
         }
