@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -322,8 +323,8 @@ public final class Kernel implements AutoCloseable {
     /** modprobe's view of this kernel. */
     private final class ModprobeTarget implements Modprobe.Target {
         @Override
-        public Optional<ModuleState> state(String name) {
-            return modules.state(name);
+        public Set<String> loadedAmong(Collection<String> names) {
+            return modules.loadedAmong(names);
         }
 
         @Override

@@ -10,19 +10,22 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
  * depmod: the index of a modules directory (like /lib/modules/VERSION with its modules.dep):
  * every module JAR under it, read once, and each module's dependencies, found by matching its
  * imports to the other modules' exports. A file that is not a valid module is reported in
- * {@link #warnings()} and left out; it harms no other module. Immutable after {@link #scan}.
+ * {@link #warnings()} and left out; it harms no other module. Immutable after {@link #scan},
+ * but for a cache of load orders.
  */
 public final class Depmod {
 
@@ -30,6 +33,11 @@ public final class Depmod {
     private final Map<String, ModuleImage> modules;
     private final Map<String, List<String>> deps;
     private final List<String> warnings;
+    /**
+     * Each module's load order once computed: what depmod writes to modules.dep, worked out on
+     * first use. A concurrent map: modprobe runs on many threads; an entry never changes.
+     */
+    private final ConcurrentHashMap<String, List<ModuleImage>> loadOrders = new ConcurrentHashMap<>();
 
     private Depmod(Path dir, Map<String, ModuleImage> modules, List<String> warnings) {
         this.dir = dir;
@@ -123,9 +131,16 @@ public final class Depmod {
      * needing it, {@code name} last. A dependency cycle is cut where it closes.
      */
     public List<ModuleImage> loadOrder(String name) {
-        List<ModuleImage> order = new ArrayList<>();
-        visit(name.replace('-', '_'), new LinkedHashSet<>(), order);
-        return order;
+        String wanted = name.replace('-', '_');
+        if (!modules.containsKey(wanted)) {
+            return List.of();
+        }
+        // the bin is locked while its order is worked out; the work touches no other entry
+        return loadOrders.computeIfAbsent(wanted, root -> {
+            List<ModuleImage> order = new ArrayList<>();
+            visit(root, new HashSet<>(), order);
+            return List.copyOf(order);
+        });
     }
 
     private void visit(String name, Set<String> seen, List<ModuleImage> order) {

@@ -7,9 +7,11 @@ import dev.kmodharness.module.ModuleInfo;
 import dev.kmodharness.module.ModuleState;
 import dev.kmodharness.symbols.ModuleImage;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * modprobe(8) as the kmod tools run it: looks the module up in the depmod index, inserts its
@@ -22,8 +24,8 @@ public final class Modprobe {
     /** What the kernel offers modprobe: the module states and init_module. */
     public interface Target {
 
-        /** The module's state, empty when it is not loaded. */
-        Optional<ModuleState> state(String name);
+        /** Of {@code names}, those built in, LIVE or COMING, read in one look at the module list. */
+        Set<String> loadedAmong(Collection<String> names);
 
         boolean isBuiltin(String name);
 
@@ -49,18 +51,28 @@ public final class Modprobe {
     private Modprobe() {
     }
 
-    /** {@code modprobe NAME param=value...}. */
+    /**
+     * {@code modprobe NAME param=value...}. As libkmod's kmod_module_probe_insert_module: nothing
+     * to do when NAME is in the kernel already; else each module of its modules.dep list not in
+     * the kernel is inserted, dependencies first. The states are read once, for the whole list; a
+     * module another task inserts meanwhile gives -EEXIST, which passes.
+     */
     public static Result run(Depmod index, Target kernel, String name, Map<String, String> params) {
         String wanted = name.replace('-', '_');
-        if (kernel.isBuiltin(wanted)) {
+        List<ModuleImage> order = index.find(wanted).isPresent() ? index.loadOrder(wanted) : List.of();
+        List<String> names = new ArrayList<>(order.size() + 1);
+        names.add(wanted);
+        order.forEach(image -> names.add(image.name()));
+        Set<String> loaded = kernel.loadedAmong(names);
+        if (loaded.contains(wanted)) {
             return new Result(0, List.of());
         }
-        if (index.find(wanted).isEmpty()) {
+        if (order.isEmpty()) {
             return new Result(1, List.of("modprobe: FATAL: Module " + name + " not found in directory " + index.dir()));
         }
         List<String> errors = new ArrayList<>();
-        for (ModuleImage image : index.loadOrder(wanted)) {
-            if (isLoaded(kernel, image.name())) {
+        for (ModuleImage image : order) {
+            if (loaded.contains(image.name())) {
                 continue;
             }
             int err = kernel.insmod(image, image.name().equals(wanted) ? params : Map.of());
@@ -106,14 +118,6 @@ public final class Modprobe {
             }
         }
         return new Result(0, List.of());
-    }
-
-    private static boolean isLoaded(Target kernel, String name) {
-        if (kernel.isBuiltin(name)) {
-            return true;
-        }
-        Optional<ModuleState> state = kernel.state(name);
-        return state.isPresent() && (state.get() == ModuleState.LIVE || state.get() == ModuleState.COMING);
     }
 
     /** modprobe's words for an insert error: its own for -ENOENT, strerror for the rest. */

@@ -28,6 +28,7 @@ import dev.kmodharness.timing.Stamp;
 import dev.kmodharness.timing.Timings;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -794,6 +795,26 @@ public final class Modules {
         } finally {
             sched.unlock();
         }
+    }
+
+    /**
+     * Of {@code names}, those modprobe counts as loaded: built in, LIVE or COMING. One look at the
+     * module list under the kernel lock, however many names (a modprobe's whole dependency list).
+     */
+    public Set<String> loadedAmong(Collection<String> names) {
+        Set<String> loaded = new HashSet<>();
+        sched.lock();
+        try {
+            for (String name : names) {
+                Module mod = find(name);
+                if (mod != null && (mod.state == ModuleState.LIVE || mod.state == ModuleState.COMING)) {
+                    loaded.add(name);
+                }
+            }
+        } finally {
+            sched.unlock();
+        }
+        return loaded;
     }
 
     /** The loaded module or built-in named {@code name}, or null. Lock held. */

@@ -1,7 +1,6 @@
 package dev.kmodharness.scenarios;
 
 import static dev.kmodharness.scenarios.Sets.GAVE_UP;
-import static dev.kmodharness.scenarios.Sets.SECOND;
 import static dev.kmodharness.scenarios.Sets.SEED_SYMBOLS;
 import static dev.kmodharness.scenarios.Sets.SYMBOL_TIMEOUT;
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -111,7 +110,9 @@ class SeedHangTest {
             assertEquals(Optional.of(ModuleState.LIVE), kernel.state("i915"));
 
             kernel.awaitIdle();
-            assertSeedHang(kernel, start[0], SECOND);
+            // On the real clock kernel time is wall time (x120): never early, but how late is the
+            // machine's business. The bound only says no pair came a whole timeout late.
+            assertSeedHang(kernel, start[0], SYMBOL_TIMEOUT);
             assertTrue(liveAt >= 4 * SYMBOL_TIMEOUT, () -> "i915 went LIVE at " + liveAt + " ns, before 120 s");
             assertTrue(kernel.now() >= 4 * SYMBOL_TIMEOUT, () -> "kernel time after awaitIdle: " + kernel.now());
         } finally {
