@@ -61,7 +61,7 @@ public final class Kernel implements AutoCloseable {
         this.depmod = Depmod.scan(b.modules);
         // Modules reach request_module through this.kmod, set just below, before any load.
         this.modules = new Modules(sched, dmesg, b.symbolTimeout.toNanos(), this::requestFromModule, b.gate,
-                b.notifier, b.asyncProbe, b.initcallDebug);
+                b.notifier, b.asyncProbe, b.initcallDebug, b.timingRecords);
         ModprobeTarget target = new ModprobeTarget();
         this.kmod = new KmodRequests(sched, dmesg, b.modprobePath, b.kmodConcurrentMax,
                 name -> Modprobe.run(depmod, target, name, Map.of()).status());
@@ -172,7 +172,9 @@ public final class Kernel implements AutoCloseable {
 
     /**
      * The init records of this boot, one per load attempt, in the order they began: load
-     * start, each symbol wait, init start and end, state changes, request_module calls.
+     * start, each symbol wait, init start and end, state changes, request_module calls. Waits
+     * and requests still under way show as pending. At most {@link Builder#timingRecords} are
+     * kept: the latest.
      */
     public List<InitRecord> timings() {
         return modules.timings();
@@ -358,6 +360,7 @@ public final class Kernel implements AutoCloseable {
         private int kmodConcurrentMax = 50;
         private String modprobePath = KmodRequests.MODPROBE_PATH;
         private int logLines = 1 << 16;
+        private int timingRecords = 1 << 16;
         private DeadlockPolicy deadlockPolicy = DeadlockPolicy.REPORT;
         private Consumer<DeadlockReport> onDeadlock = report -> { };
         private boolean gate = true;
@@ -463,6 +466,20 @@ public final class Kernel implements AutoCloseable {
          */
         public Builder initcallDebug(boolean on) {
             this.initcallDebug = on;
+            return this;
+        }
+
+        /**
+         * How many loads {@link Kernel#timings()} keeps (default 65,536); past that the oldest
+         * finished load is dropped, as the printk ring drops its oldest lines.
+         *
+         * @throws IllegalArgumentException when {@code max} is less than 1
+         */
+        public Builder timingRecords(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("timing records must be at least 1: " + max);
+            }
+            this.timingRecords = max;
             return this;
         }
 

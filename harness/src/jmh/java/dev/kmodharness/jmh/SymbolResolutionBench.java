@@ -78,7 +78,7 @@ public class SymbolResolutionBench {
         Scheduler sched = new Scheduler(ClockMode.VIRTUAL, 1.0 / 120, DeadlockPolicy.REPORT, report -> { });
         Dmesg dmesg = new Dmesg(sched::now, 1 << 16);
         modules = new Modules(sched, dmesg, TimeUnit.SECONDS.toNanos(30), (name, wait, activity) -> -2, true,
-                event -> { }, false, false);
+                event -> { }, false, false, 1 << 16);
         for (int o = 0; o < OWNERS; o++) {
             int ret = modules.loadModule(ModuleImage.read(dir.resolve("o" + o + ".jar")), Map.of());
             if (ret != 0) {

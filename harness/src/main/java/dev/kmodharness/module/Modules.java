@@ -29,7 +29,6 @@ import dev.kmodharness.timing.Timings;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.LinkedHashMap;
@@ -84,8 +83,11 @@ public final class Modules {
     private final boolean asyncProbe;
     /** The module notifier chain; called with the kernel lock held. */
     private final Consumer<ModuleEvent> notifier;
-    /** Threads running async_schedule work: the async domain. Guarded by the kernel lock. */
-    private final Set<Thread> asyncWorkers = new LinkedHashSet<>();
+    /**
+     * Threads running async_schedule work, the async domain, each with the name of the module
+     * that scheduled it, oldest first. Guarded by the kernel lock.
+     */
+    private final Map<Thread, String> asyncWorkers = new LinkedHashMap<>();
     /** Woken when async work finishes: async_synchronize_full waits on it. */
     private final WaitQueue asyncWq = new WaitQueue("async_done");
     /** WARN_ON_ONCE(wait && current_is_async()) fired. Guarded by the kernel lock. */
@@ -99,7 +101,7 @@ public final class Modules {
 
         @Override
         public Collection<Thread> holders() {
-            return List.copyOf(asyncWorkers);
+            return List.copyOf(asyncWorkers.keySet());
         }
     };
 
@@ -107,12 +109,13 @@ public final class Modules {
      * @param gate true for the kernel's COMING rule; false for JVM-native linking, where a
      *     COMING module's symbols and classes pass and only the JVM's class initialization
      *     makes anyone wait
+     * @param timingRecords how many init records to keep
      */
     public Modules(Scheduler sched, Dmesg dmesg, long symbolTimeoutNanos, Requester requester, boolean gate,
-            Consumer<ModuleEvent> notifier, boolean asyncProbe, boolean initcallDebug) {
+            Consumer<ModuleEvent> notifier, boolean asyncProbe, boolean initcallDebug, int timingRecords) {
         this.notifier = notifier;
         this.initcallDebug = initcallDebug;
-        this.timings = new Timings(sched::now);
+        this.timings = new Timings(sched::now, timingRecords);
         this.asyncProbe = asyncProbe;
         this.sched = sched;
         this.dmesg = dmesg;
@@ -323,7 +326,7 @@ public final class Modules {
             return r;
         }
         Module owner = r.owner;
-        Stamp start = timings.now();
+        InitRecord.Wait pending = mod.record.waiting(r.symbol, owner.name);
         Wake wake = sched.waitEvent(moduleWq, () -> {
             resolveSymbol(mod, ref, r);
             return r.err != -EBUSY;
@@ -333,7 +336,7 @@ public final class Modules {
         } else if (wake != Wake.DONE) {
             dmesg.printk(mod.name + ": gave up waiting for init of module " + r.owner.name + ".");
         }
-        mod.record.waited(r.symbol, owner.name, start, r.err);
+        mod.record.waited(pending, r.err);
         return r;
     }
 
@@ -459,13 +462,16 @@ public final class Modules {
         int ret = runInit(mod);
         sched.lock();
         try {
-            if (ret >= 0 && !mod.asyncProbeRequested) {
+            if (ret >= 0 && !mod.asyncProbeRequested && !asyncWorkers.isEmpty()) {
                 // async_synchronize_full: init is not done until all async work is.
+                InitRecord.Wait pending = mod.record.waiting(InitRecord.ASYNC_SYNCHRONIZE_FULL,
+                        asyncWorkers.values().iterator().next());
                 Wake wake = sched.waitEvent(asyncWq, asyncWorkers::isEmpty, -1,
                         new WaitFor(mod.name + " init (async_synchronize_full)", asyncDomain));
                 if (wake == Wake.DEADLOCK) {
                     ret = -EDEADLK;
                 }
+                mod.record.waited(pending, wake == Wake.DEADLOCK ? -EDEADLK : 0);
             }
             mod.initThread = null;
             if (ret < 0) {
@@ -600,7 +606,7 @@ public final class Modules {
             if (async) {
                 // In the async domain from now on, not only once it runs; it cannot finish
                 // before this, as it needs the lock to.
-                asyncWorkers.add(worker);
+                asyncWorkers.put(worker, mod.name);
             }
         } finally {
             sched.unlock();
@@ -704,7 +710,7 @@ public final class Modules {
                 // cannot see; strongTryModuleGet has probed that edge.
                 return refModule(requester, owner, activity) == 0 ? owner.loader : null;
             }
-            Stamp start = timings.now();
+            InitRecord.Wait pending = requester.record != null ? requester.record.waiting(className, owner.name) : null;
             Wake wake;
             // Only this branch can block: only here must the caller count as a task.
             sched.enter();
@@ -714,9 +720,8 @@ public final class Modules {
             } finally {
                 sched.exit();
             }
-            if (requester.record != null) {
-                requester.record.waited(className, owner.name, start, wake == Wake.DONE ? 0
-                        : wake == Wake.DEADLOCK ? -EDEADLK : -EBUSY);
+            if (pending != null) {
+                requester.record.waited(pending, wake == Wake.DONE ? 0 : wake == Wake.DEADLOCK ? -EDEADLK : -EBUSY);
             }
             if (wake == Wake.DEADLOCK) {
                 dmesg.printk(requester.name + ": class " + className + " of module " + owner.name
@@ -740,10 +745,11 @@ public final class Modules {
 
     int requestModule(Module mod, String name, boolean wait) {
         String activity;
+        InitRecord.Request pending = null;
         sched.lock();
         try {
             activity = mod.name + (mod.initThread == Thread.currentThread() ? " init" : "");
-            if (wait && asyncWorkers.contains(Thread.currentThread()) && !warnedAsyncRequest) {
+            if (wait && asyncWorkers.containsKey(Thread.currentThread()) && !warnedAsyncRequest) {
                 // WARN_ON_ONCE(wait && current_is_async()) in __request_module
                 warnedAsyncRequest = true;
                 dmesg.printk("------------[ cut here ]------------\n"
@@ -751,18 +757,20 @@ public final class Modules {
                         + ") from async work of " + mod.name + " [" + Thread.currentThread().getName() + "]\n"
                         + "---[ end trace ]---");
             }
-        } finally {
-            sched.unlock();
-        }
-        Stamp start = timings.now();
-        int ret = requester.requestModule(name, wait, activity);
-        sched.lock();
-        try {
             if (mod.record != null) {
-                mod.record.request(name, wait, sched.comm(Thread.currentThread()), start, ret);
+                pending = mod.record.requesting(name, wait, sched.comm(Thread.currentThread()));
             }
         } finally {
             sched.unlock();
+        }
+        int ret = requester.requestModule(name, wait, activity);
+        if (pending != null) {
+            sched.lock();
+            try {
+                mod.record.requested(pending, ret);
+            } finally {
+                sched.unlock();
+            }
         }
         return ret;
     }

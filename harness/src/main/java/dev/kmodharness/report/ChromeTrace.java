@@ -77,7 +77,8 @@ public final class ChromeTrace {
                             + (done ? ",\"result\":" + r.result() : ",\"unfinished\":true")));
             for (InitRecord.Wait w : r.waits()) {
                 events.add(complete(Times.waitLabel(w), "wait", tid, w.start(), w.end(),
-                        "\"symbol\":" + quote(w.symbol()) + ",\"owner\":" + quote(w.owner()) + ",\"err\":" + w.err()));
+                        "\"symbol\":" + quote(w.symbol()) + ",\"owner\":" + quote(w.owner())
+                                + (w.pending() ? ",\"unfinished\":true" : ",\"err\":" + w.err())));
             }
             if (r.initStart() != null) {
                 boolean initDone = r.initEnd() != null;
@@ -87,7 +88,8 @@ public final class ChromeTrace {
             for (InitRecord.Request q : r.requests()) {
                 events.add(complete(Times.requestLabel(q), "request_module", tids.get(q.thread()), q.start(), q.end(),
                         "\"module\":" + quote(q.module()) + ",\"synchronous\":" + q.synchronous()
-                                + ",\"result\":" + q.result() + ",\"by\":" + quote(r.module())));
+                                + (q.pending() ? ",\"unfinished\":true" : ",\"result\":" + q.result())
+                                + ",\"by\":" + quote(r.module())));
             }
             for (InitRecord.StateChange s : r.states()) {
                 events.add("{\"name\":" + quote(r.module() + " " + s.state().toUpperCase(java.util.Locale.ROOT))

@@ -31,14 +31,19 @@ import java.util.Set;
  *     every finished one; ties go to the later real time. A load ends at its last stamp on the
  *     loading thread (imports resolved, a wait's end, init's end, a state change, a
  *     request_module it made itself).</li>
- *   <li><b>A load</b> was held up by its <i>steps</i>: its symbol and class waits, and the
- *     synchronous request_module calls its code made that ended by the time the load did
- *     (nowait requests hold nothing up). The next link is the step that finished latest
+ *   <li><b>A load</b> was held up by its <i>steps</i>: its symbol and class waits, its
+ *     async_synchronize_full, and the synchronous request_module calls its code made that
+ *     ended by the time the load did (nowait requests hold nothing up). A step still under way
+ *     when the records were read ends then, and its link says {@code still waiting}: the chain
+ *     of a hung kernel shows where each task is stuck. The next link is the step that finished latest
  *     (kernel time, then real time). A load with no step is where the chain ends: its time was
  *     its own.</li>
  *   <li><b>A wait that its owner ended</b> (the owner went LIVE, or its load failed and the
  *     symbol went away) leads to the owner's load: the load of the owner that had begun by
- *     the time the wait did, the latest such.</li>
+ *     the time the wait did, the latest such. A wait for async work leads to the load of the
+ *     module that scheduled it, whose steps count up to the wait's end: the work ran on its
+ *     own thread, after that load had returned. When that module is the waiting one, the
+ *     chain goes on with what its own work did by then.</li>
  *   <li><b>A wait that ended by itself</b> (-EBUSY: the 30 s ran out; -EDEADLK: failed at once
  *     under fail-fast) lasted as long as its own timeout said, so what set its end is what set
  *     its start: the step of the same load that finished latest no later than the wait began
@@ -114,7 +119,14 @@ public final class CriticalChain {
             } else {
                 InitRecord.Wait w = (InitRecord.Wait) step;
                 InitRecord owner = ownerLoad(records, w);
-                chain.add(new Link(Kind.WAIT, load, w, null, waitText(w, owner != null && above.contains(owner))));
+                boolean ownWork = Times.isAsync(w) && owner == load;
+                chain.add(new Link(Kind.WAIT, load, w, null,
+                        waitText(w, owner != null && above.contains(owner) && !ownWork)));
+                if (ownWork) {
+                    // the load's own async work: what it did by the wait's end held the load up
+                    step = latestStep(load, w.end(), w);
+                    continue;
+                }
                 if (Times.endedByItself(w)) {
                     step = latestStep(load, w.start(), w);
                     continue;
@@ -128,7 +140,10 @@ public final class CriticalChain {
                 }
                 load = owner;
                 chain.add(loadLink(load, false));
-                step = latestStep(load, Times.end(load), null);
+                // async work runs on its own thread, past its module's load: what it did by the
+                // wait's end counts
+                step = latestStep(load, Times.isAsync(w) ? Times.later(Times.end(load), w.end()) : Times.end(load),
+                        null);
             }
         }
         return chain;
@@ -225,13 +240,15 @@ public final class CriticalChain {
 
     private static String requestText(InitRecord.Request q) {
         return Times.requestLabel(q) + " @" + Times.seconds(q.start().kernelNanos()) + " +"
-                + Times.seconds(q.kernelNanos()) + " returned " + q.result();
+                + Times.seconds(q.kernelNanos()) + (q.pending() ? " still waiting" : " returned " + q.result());
     }
 
     private static String waitText(InitRecord.Wait w, boolean ownerAbove) {
         String text = Times.waitLabel(w) + " @" + Times.seconds(w.start().kernelNanos()) + " +"
                 + Times.seconds(w.kernelNanos());
-        if (w.err() == -Errno.EBUSY) {
+        if (w.pending()) {
+            text += " still waiting";
+        } else if (w.err() == -Errno.EBUSY) {
             text += " timed out, err " + w.err();
         } else if (w.err() != 0) {
             text += " err " + w.err();

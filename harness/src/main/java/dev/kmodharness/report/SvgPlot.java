@@ -200,7 +200,7 @@ public final class SvgPlot {
                 svg.raw("<rect class=\"req\" x=\"" + num(qs) + "\" y=\"" + num(barY + barHeight - reqHeight)
                         + "\" width=\"" + num(Math.max(1, qe - qs)) + "\" height=\"" + num(reqHeight) + "\"><title>"
                         + esc(Times.requestLabel(q) + " from " + q.thread() + " +" + Times.seconds(q.kernelNanos())
-                                + " returned " + q.result())
+                                + (q.pending() ? " still waiting" : " returned " + q.result()))
                         + "</title></rect>");
                 inBarLabel(svg, thin, "rl", Times.requestLabel(q), qs, qe, y + rowHeight / 2 + 4);
             }
@@ -278,8 +278,10 @@ public final class SvgPlot {
     }
 
     private static String waitTitle(InitRecord.Wait w) {
-        return Times.waitLabel(w) + " +" + Times.seconds(w.kernelNanos())
-                + (w.err() == 0 ? ", then linked" : w.err() == -16 ? ", timed out: err -16" : ", err " + w.err());
+        String outcome = w.pending() ? ", still waiting"
+                : w.err() == 0 ? (Times.isAsync(w) ? ", then the work was done" : ", then linked")
+                : w.err() == -16 ? ", timed out: err -16" : ", err " + w.err();
+        return Times.waitLabel(w) + " +" + Times.seconds(w.kernelNanos()) + outcome;
     }
 
     private static String duration(InitRecord r, Stamp end, boolean real) {

@@ -66,9 +66,20 @@ final class Times {
         return w.err() == -Errno.EBUSY || w.err() == -Errno.EDEADLK;
     }
 
-    /** "wait SYMBOL (OWNER COMING)": what a wait was for and why it waited. */
+    /**
+     * "wait SYMBOL (OWNER COMING)": what a wait was for and why it waited; for do_init_module's
+     * wait on async work, "wait async_synchronize_full (async work of OWNER)".
+     */
     static String waitLabel(InitRecord.Wait w) {
+        if (isAsync(w)) {
+            return "wait " + w.symbol() + " (async work of " + w.owner() + ")";
+        }
         return "wait " + w.symbol() + " (" + w.owner() + " COMING)";
+    }
+
+    /** Whether the wait was do_init_module's async_synchronize_full. */
+    static boolean isAsync(InitRecord.Wait w) {
+        return w.symbol().equals(InitRecord.ASYNC_SYNCHRONIZE_FULL);
     }
 
     /** "request_module(M)" or "request_module_nowait(M)". */

@@ -12,6 +12,8 @@ import dev.kmodharness.lockdep.DeadlockReport;
 import dev.kmodharness.log.Dmesg;
 import dev.kmodharness.module.ModuleInfo;
 import dev.kmodharness.module.ModuleState;
+import dev.kmodharness.report.CriticalChain;
+import dev.kmodharness.timing.InitRecord;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -52,6 +54,28 @@ class WaysOutTest {
     /** gvt-async with async_probe=1 on i915 only: kvmgt's init waits for the probe requesting it. */
     static final String ASYNC_DEADLOCK_CHAIN =
             "i915 -> request_module(kvmgt) -> kvmgt init (async_synchronize_full) -> async work";
+
+    /** The critical chain of the seed via async probing: i915's own async work requests kvmgt. */
+    static final String SEED_VIA_ASYNC_CRITICAL_CHAIN = """
+            i915 @0.000s +120.000s
+            └─wait async_synchronize_full (async work of i915) @0.000s +120.000s
+              └─request_module(kvmgt) @0.000s +120.000s returned 256
+                └─kvmgt @0.000s +120.000s err -16
+                  └─wait shmem_unpin_map (i915 COMING) @90.000s +30.000s timed out, err -16; i915 is above: cycle
+                    └─wait i915_vma_move_to_active (i915 COMING) @60.000s +30.000s timed out, err -16; i915 is above: cycle
+                      └─wait intel_ring_begin (i915 COMING) @30.000s +30.000s timed out, err -16; i915 is above: cycle
+                        └─wait i915_gem_object_set_to_cpu_domain (i915 COMING) @0.000s +30.000s timed out, err -16; \
+            i915 is above: cycle
+            """;
+
+    /** The critical chain of the kernel hung for good: every link still waiting, round the cycle. */
+    static final String ASYNC_DEADLOCK_CRITICAL_CHAIN = """
+            kvmgt @0.000s +0.000s still loading
+            └─wait async_synchronize_full (async work of i915) @0.000s +0.000s still waiting
+              └─i915 @0.000s +0.000s
+                └─request_module(kvmgt) @0.000s +0.000s still waiting
+                  └─kvmgt @0.000s +0.000s still loading (cycle)
+            """;
 
     /** The threads the hung kernel leaves blocked: kvmgt's modprobe worker and i915's async probe. */
     static final Set<String> HUNG_THREADS = Set.of("modprobe kvmgt", "async i915");
@@ -132,6 +156,8 @@ class WaysOutTest {
             assertEquals(1, kernel.deadlocks().size(), lines);
             assertTrue(kernel.deadlocks().get(0).chain().contains("async_synchronize_full"), lines);
             assertEquals(SEED_VIA_ASYNC_CHAIN, chainFrom(kernel.deadlocks().get(0), "i915 init"), lines);
+            assertTrue(CriticalChain.render(kernel.timings()).endsWith("\n\n" + SEED_VIA_ASYNC_CRITICAL_CHAIN),
+                    () -> CriticalChain.render(kernel.timings()));
             assertSameAsFirstRepetition(kernel, test, repetition);
         }
     }
@@ -162,6 +188,17 @@ class WaysOutTest {
             assertEquals(List.of(), Sets.waitRecords(kernel), lines);
             assertEquals(0, kernel.now());
             assertTrue(dmesg.stream().allMatch(r -> r.nanos() == 0), lines);
+
+            // the records show what each task is stuck in, still pending
+            InitRecord kvmgt = record(kernel, "kvmgt");
+            assertEquals(List.of(new InitRecord.Wait(InitRecord.ASYNC_SYNCHRONIZE_FULL, "i915",
+                    kvmgt.waits().get(0).start(), kvmgt.waits().get(0).end(), 0, true)), kvmgt.waits());
+            assertEquals(null, kvmgt.result());
+            InitRecord.Request request = record(kernel, "i915").requests().get(0);
+            assertEquals(List.of("kvmgt", "async i915/3", "true", "true"), List.of(request.module(), request.thread(),
+                    String.valueOf(request.synchronous()), String.valueOf(request.pending())));
+            assertTrue(CriticalChain.render(kernel.timings()).endsWith("\n\n" + ASYNC_DEADLOCK_CRITICAL_CHAIN),
+                    () -> CriticalChain.render(kernel.timings()));
             assertSameAsFirstRepetition(kernel, test, repetition);
 
             blocked = hungThreadsAlive();
@@ -173,6 +210,10 @@ class WaysOutTest {
         // close() interrupted the kernel's workers: none may stay behind
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
                 .until(() -> blocked.stream().noneMatch(Thread::isAlive));
+    }
+
+    private static InitRecord record(Kernel kernel, String module) {
+        return kernel.timings().stream().filter(r -> r.module().equals(module)).findFirst().orElseThrow();
     }
 
     /**
