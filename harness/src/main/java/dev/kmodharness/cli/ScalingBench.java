@@ -42,10 +42,10 @@ final class ScalingBench implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "The seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--rounds", defaultValue = "5", description = "Measured rounds (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", defaultValue = "9", description = "Measured rounds (default: ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(names = "--warmup", defaultValue = "2", description = "Rounds before measuring (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "3", description = "Rounds before measuring (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--baseline", description = "Also time the plain baseline on both sets, for comparison.")
