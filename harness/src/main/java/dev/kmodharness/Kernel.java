@@ -22,13 +22,13 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -325,7 +325,7 @@ public final class Kernel implements AutoCloseable {
     /** modprobe's view of this kernel. */
     private final class ModprobeTarget implements Modprobe.Target {
         @Override
-        public Set<String> loadedAmong(Collection<String> names) {
+        public BitSet loadedAmong(List<String> names) {
             return modules.loadedAmong(names);
         }
 

@@ -9,8 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,7 +32,12 @@ public final class Depmod {
 
     private final Path dir;
     private final Map<String, ModuleImage> modules;
-    private final Map<String, List<String>> deps;
+    /** Each module's position in {@link #images}: the dependency graph works on positions. */
+    private final Map<String, Integer> positions;
+    /** The modules in path order. */
+    private final List<ModuleImage> images;
+    /** Each module's direct dependencies, by position, in the order its imports first need them. */
+    private final int[][] deps;
     private final List<String> warnings;
     /**
      * Each module's load order once computed: what depmod writes to modules.dep, worked out on
@@ -44,21 +50,29 @@ public final class Depmod {
         // HashMap-backed: looked up on every modprobe; Map.copyOf's probing is slower here.
         this.modules = java.util.Collections.unmodifiableMap(new HashMap<>(modules));
         this.warnings = List.copyOf(warnings);
-        Map<MemberRef, String> exporters = new HashMap<>();
-        modules.values().forEach(image -> image.exports()
-                .forEach(symbol -> exporters.putIfAbsent(symbol.method(), image.name())));
-        Map<String, List<String>> dependencies = new HashMap<>();
-        for (ModuleImage image : modules.values()) {
-            Set<String> direct = new LinkedHashSet<>();
-            for (MemberRef ref : image.imports()) {
-                String exporter = exporters.get(ref);
-                if (exporter != null && !exporter.equals(image.name())) {
+        this.images = List.copyOf(modules.values());
+        Map<String, Integer> at = new HashMap<>();
+        for (int i = 0; i < images.size(); i++) {
+            at.put(images.get(i).name(), i);
+        }
+        this.positions = java.util.Collections.unmodifiableMap(at);
+        Map<MemberRef, Integer> exporters = new HashMap<>();
+        for (int i = 0; i < images.size(); i++) {
+            for (var symbol : images.get(i).exports()) {
+                exporters.putIfAbsent(symbol.method(), i);
+            }
+        }
+        this.deps = new int[images.size()][];
+        for (int i = 0; i < images.size(); i++) {
+            Set<Integer> direct = new LinkedHashSet<>();
+            for (MemberRef ref : images.get(i).imports()) {
+                Integer exporter = exporters.get(ref);
+                if (exporter != null && exporter != i) {
                     direct.add(exporter);
                 }
             }
-            dependencies.put(image.name(), List.copyOf(direct));
+            deps[i] = direct.stream().mapToInt(Integer::intValue).toArray();
         }
-        this.deps = java.util.Collections.unmodifiableMap(dependencies);
     }
 
     /**
@@ -123,7 +137,8 @@ public final class Depmod {
 
     /** The direct dependencies of {@code name}, in the order its imports first need them. */
     public List<String> deps(String name) {
-        return deps.getOrDefault(name, List.of());
+        Integer at = positions.get(name);
+        return at == null ? List.of() : Arrays.stream(deps[at]).mapToObj(i -> images.get(i).name()).toList();
     }
 
     /**
@@ -132,25 +147,27 @@ public final class Depmod {
      */
     public List<ModuleImage> loadOrder(String name) {
         String wanted = name.replace('-', '_');
-        if (!modules.containsKey(wanted)) {
+        Integer root = positions.get(wanted);
+        if (root == null) {
             return List.of();
         }
         // the bin is locked while its order is worked out; the work touches no other entry
-        return loadOrders.computeIfAbsent(wanted, root -> {
+        return loadOrders.computeIfAbsent(wanted, n -> {
             List<ModuleImage> order = new ArrayList<>();
-            visit(root, new HashSet<>(), order);
+            visit(root, new BitSet(images.size()), order);
             return List.copyOf(order);
         });
     }
 
-    private void visit(String name, Set<String> seen, List<ModuleImage> order) {
-        if (!seen.add(name) || !modules.containsKey(name)) {
+    private void visit(int module, BitSet seen, List<ModuleImage> order) {
+        if (seen.get(module)) {
             return;
         }
-        for (String dep : deps(name)) {
+        seen.set(module);
+        for (int dep : deps[module]) {
             visit(dep, seen, order);
         }
-        order.add(modules.get(name));
+        order.add(images.get(module));
     }
 
     /** Files left out of the index, one line each. */

@@ -7,11 +7,10 @@ import dev.kmodharness.module.ModuleInfo;
 import dev.kmodharness.module.ModuleState;
 import dev.kmodharness.symbols.ModuleImage;
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * modprobe(8) as the kmod tools run it: looks the module up in the depmod index, inserts its
@@ -24,8 +23,8 @@ public final class Modprobe {
     /** What the kernel offers modprobe: the module states and init_module. */
     public interface Target {
 
-        /** Of {@code names}, those built in, LIVE or COMING, read in one look at the module list. */
-        Set<String> loadedAmong(Collection<String> names);
+        /** Which of {@code names} are built in, LIVE or COMING, by position, read in one look. */
+        BitSet loadedAmong(List<String> names);
 
         boolean isBuiltin(String name);
 
@@ -63,16 +62,17 @@ public final class Modprobe {
         List<String> names = new ArrayList<>(order.size() + 1);
         names.add(wanted);
         order.forEach(image -> names.add(image.name()));
-        Set<String> loaded = kernel.loadedAmong(names);
-        if (loaded.contains(wanted)) {
+        BitSet loaded = kernel.loadedAmong(names);
+        if (loaded.get(0)) {
             return new Result(0, List.of());
         }
         if (order.isEmpty()) {
             return new Result(1, List.of("modprobe: FATAL: Module " + name + " not found in directory " + index.dir()));
         }
         List<String> errors = new ArrayList<>();
-        for (ModuleImage image : order) {
-            if (loaded.contains(image.name())) {
+        for (int i = 0; i < order.size(); i++) {
+            ModuleImage image = order.get(i);
+            if (loaded.get(i + 1)) {
                 continue;
             }
             int err = kernel.insmod(image, image.name().equals(wanted) ? params : Map.of());

@@ -28,8 +28,7 @@ import dev.kmodharness.timing.Stamp;
 import dev.kmodharness.timing.Timings;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.BitSet;
 import java.util.function.Consumer;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -806,17 +805,18 @@ public final class Modules {
     }
 
     /**
-     * Of {@code names}, those modprobe counts as loaded: built in, LIVE or COMING. One look at the
-     * module list under the kernel lock, however many names (a modprobe's whole dependency list).
+     * Which of {@code names} modprobe counts as loaded (built in, LIVE or COMING), by position.
+     * One look at the module list under the kernel lock, however many names (a modprobe's whole
+     * dependency list).
      */
-    public Set<String> loadedAmong(Collection<String> names) {
-        Set<String> loaded = new HashSet<>();
+    public BitSet loadedAmong(List<String> names) {
+        BitSet loaded = new BitSet(names.size());
         sched.lock();
         try {
-            for (String name : names) {
-                Module mod = find(name);
+            for (int i = 0; i < names.size(); i++) {
+                Module mod = find(names.get(i));
                 if (mod != null && (mod.state == ModuleState.LIVE || mod.state == ModuleState.COMING)) {
-                    loaded.add(name);
+                    loaded.set(i);
                 }
             }
         } finally {
