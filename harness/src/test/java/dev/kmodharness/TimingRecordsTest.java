@@ -84,7 +84,8 @@ class TimingRecordsTest {
             assertEquals(LIVE, kernel.state("b"));
             InitRecord.Wait ended = record(kernel, "b").waits().get(0);
             assertEquals(List.of("a_sym", "a", "0", "false"),
-                    List.of(ended.symbol(), ended.owner(), String.valueOf(ended.err()), String.valueOf(ended.pending())));
+                    List.of(ended.symbol(), ended.owner(), String.valueOf(ended.err()),
+                            String.valueOf(ended.pending())));
             assertEquals(List.of("a", "b", "d"), modules(kernel));
         }
     }

@@ -35,9 +35,9 @@ import java.util.Set;
  *     async_synchronize_full, and the synchronous request_module calls its code made that
  *     ended by the time the load did (nowait requests hold nothing up). A step still under way
  *     when the records were read ends then, and its link says {@code still waiting}: the chain
- *     of a hung kernel shows where each task is stuck. The next link is the step that finished latest
- *     (kernel time, then real time). A load with no step is where the chain ends: its time was
- *     its own.</li>
+ *     of a hung kernel shows where each task is stuck. The next link is the step that finished
+ *     latest (kernel time, then real time). A load with no step is where the chain ends: its
+ *     time was its own.</li>
  *   <li><b>A wait that its owner ended</b> (the owner went LIVE, or its load failed and the
  *     symbol went away) leads to the owner's load: the load of the owner that had begun by
  *     the time the wait did, the latest such. A wait for async work leads to the load of the

@@ -144,7 +144,8 @@ public final class Timings {
             }
             List<InitRecord.Request> allRequests = new ArrayList<>(requests);
             for (InitRecord.Request q : pendingRequests) {
-                allRequests.add(new InitRecord.Request(q.module(), q.synchronous(), q.thread(), q.start(), at, 0, true));
+                allRequests.add(
+                        new InitRecord.Request(q.module(), q.synchronous(), q.thread(), q.start(), at, 0, true));
             }
             return new InitRecord(module, thread, builtin, loadStart, importsResolved, List.copyOf(allWaits),
                     initStart, initEnd, initReturn, List.copyOf(states), List.copyOf(allRequests), result);

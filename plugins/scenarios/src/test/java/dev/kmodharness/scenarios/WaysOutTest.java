@@ -194,7 +194,8 @@ class WaysOutTest {
             // i915 went LIVE: such a wait ended, linked)
             InitRecord kvmgt = record(kernel, "kvmgt");
             InitRecord.Wait last = kvmgt.waits().get(kvmgt.waits().size() - 1);
-            assertEquals(new InitRecord.Wait(InitRecord.ASYNC_SYNCHRONIZE_FULL, "i915", last.start(), last.end(), 0, true),
+            assertEquals(
+                    new InitRecord.Wait(InitRecord.ASYNC_SYNCHRONIZE_FULL, "i915", last.start(), last.end(), 0, true),
                     last);
             assertTrue(kvmgt.waits().subList(0, kvmgt.waits().size() - 1).stream()
                     .allMatch(w -> !w.pending() && w.err() == 0 && w.owner().equals("i915")), kvmgt::toString);
