@@ -123,6 +123,10 @@ final class ModprobeBench implements Callable<Integer> {
                     out.printf(Locale.ROOT, "baseline speedup %d vs %d threads (median): %.2fx%n", t, threads.get(0),
                             BenchSupport.median(plain.get(threads.get(0))) / BenchSupport.median(plain.get(t)));
                 }
+                for (int t : threads) {
+                    out.printf(Locale.ROOT, "harness/baseline median, %d thread%s: %.2f%n", t, t == 1 ? "" : "s",
+                            BenchSupport.median(times.get(t)) / BenchSupport.median(plain.get(t)));
+                }
             }
             for (int t : threads.subList(1, threads.size())) {
                 out.printf(Locale.ROOT, "speedup %d vs %d threads (median): %.2fx%n", t, threads.get(0),

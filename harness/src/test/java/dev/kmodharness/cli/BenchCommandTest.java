@@ -58,6 +58,8 @@ class BenchCommandTest {
         assertTrue(run.out().startsWith("bench modprobe: wide x 21 (5 classes, init cost 20000,"), run::toString);
         assertTrue(run.out().contains("their share of the 20 leaves"), run::toString);
         assertTrue(run.out().contains("\nbaseline speedup 2 vs 1 threads (median): "), run::toString);
+        assertTrue(run.out().contains("\nharness/baseline median, 1 thread: "), run::toString);
+        assertTrue(run.out().contains("\nharness/baseline median, 2 threads: "), run::toString);
         assertTrue(lastFigure(run, "speedup 2 vs 1 threads (median): ") > 0, run::toString);
 
         Run empty = run("bench", "modprobe", "--modules", "5", "--rounds", "1", "--warmup", "0", "--init-cost", "0");
