@@ -6,7 +6,8 @@ import java.util.Objects;
 /**
  * What a module's code may ask of its kernel: request_module, printk, its parameters, its own
  * name. Every call finds the kernel from the calling class: the class loader of a module's
- * classes is that module's, and it implements {@link Host}. Called from anywhere else, the
+ * classes is that module's, a {@link HostLoader}, which hands over the module's {@link Host}.
+ * Called from anywhere else, the
  * calls throw {@link IllegalStateException}. Holds no state of its own, so many kernels can
  * share one JVM.
  */
@@ -110,16 +111,26 @@ public final class Kmod {
                 .filter(c -> c != Kmod.class)
                 .findFirst()
                 .orElse(Kmod.class));
-        if (caller.getClassLoader() instanceof Host host) {
-            return host;
+        if (caller.getClassLoader() instanceof HostLoader loader) {
+            return loader.kmodHost();
         }
         throw new IllegalStateException("Kmod called from " + caller.getName()
                 + ", which is not a class of a module loaded by a kmod-harness kernel");
     }
 
     /**
-     * The kernel side of this facade, implemented by the harness's module class loaders. Not
-     * for plugins: call the static methods of {@link Kmod} instead.
+     * A module's class loader, as the harness makes it: it hands over the module's {@link Host}.
+     * Not for plugins.
+     */
+    public interface HostLoader {
+
+        /** The kernel side of this facade for the classes this loader defined. */
+        Host kmodHost();
+    }
+
+    /**
+     * The kernel side of this facade, one per loaded module. Not for plugins: call the static
+     * methods of {@link Kmod} instead.
      */
     public interface Host {
 

@@ -123,7 +123,7 @@ public final class Baseline implements AutoCloseable {
     }
 
     /** One JAR's loader; it is also the {@link Kmod.Host} of the module's code. */
-    private static final class PlainLoader extends URLClassLoader implements Kmod.Host {
+    private static final class PlainLoader extends URLClassLoader implements Kmod.HostLoader, Kmod.Host {
 
         static {
             registerAsParallelCapable();
@@ -164,6 +164,11 @@ public final class Baseline implements AutoCloseable {
                 }
                 return c;
             }
+        }
+
+        @Override
+        public Kmod.Host kmodHost() {
+            return this;
         }
 
         @Override

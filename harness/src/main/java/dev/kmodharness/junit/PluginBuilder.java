@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
@@ -259,19 +260,24 @@ public final class PluginBuilder {
     private PluginBuilder request(String module, String method, String kernelName) {
         Objects.requireNonNull(module, "module");
         String format = escape(name + ": " + kernelName + "(" + module + ")") + " returned %d";
-        return step(code -> {
-            code.visitLdcInsn(format);
-            code.visitInsn(Opcodes.ICONST_1);
-            code.visitTypeInsn(Opcodes.ANEWARRAY, "java/lang/Object");
-            code.visitInsn(Opcodes.DUP);
-            code.visitInsn(Opcodes.ICONST_0);
-            code.visitLdcInsn(module);
-            code.visitMethodInsn(Opcodes.INVOKESTATIC, KMOD, method, "(Ljava/lang/String;)I", false);
-            code.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Integer", "valueOf",
+        return step(code -> printkOf(code, format, arg -> {
+            arg.visitLdcInsn(module);
+            arg.visitMethodInsn(Opcodes.INVOKESTATIC, KMOD, method, "(Ljava/lang/String;)I", false);
+            arg.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Integer", "valueOf",
                     "(I)Ljava/lang/Integer;", false);
-            code.visitInsn(Opcodes.AASTORE);
-            code.visitMethodInsn(Opcodes.INVOKESTATIC, KMOD, "printk", PRINTK_DESCRIPTOR, false);
-        });
+        }));
+    }
+
+    /** {@code Kmod.printk(format, value)}, the one value (an object) pushed by {@code value}. */
+    private static void printkOf(MethodVisitor code, String format, Consumer<MethodVisitor> value) {
+        code.visitLdcInsn(format);
+        code.visitInsn(Opcodes.ICONST_1);
+        code.visitTypeInsn(Opcodes.ANEWARRAY, "java/lang/Object");
+        code.visitInsn(Opcodes.DUP);
+        code.visitInsn(Opcodes.ICONST_0);
+        value.accept(code);
+        code.visitInsn(Opcodes.AASTORE);
+        code.visitMethodInsn(Opcodes.INVOKESTATIC, KMOD, "printk", PRINTK_DESCRIPTOR, false);
     }
 
     /** Init step: {@code Kmod.printk(line)}; the line is not a format. */
@@ -312,18 +318,10 @@ public final class PluginBuilder {
     public PluginBuilder printsParam(String param) {
         Objects.requireNonNull(param, "param");
         String format = escape(name + ": " + param) + "=%s";
-        return step(code -> {
-            code.visitLdcInsn(format);
-            code.visitInsn(Opcodes.ICONST_1);
-            code.visitTypeInsn(Opcodes.ANEWARRAY, "java/lang/Object");
-            code.visitInsn(Opcodes.DUP);
-            code.visitInsn(Opcodes.ICONST_0);
-            code.visitLdcInsn(param);
-            code.visitMethodInsn(Opcodes.INVOKESTATIC, KMOD, "param",
-                    "(Ljava/lang/String;)Ljava/lang/String;", false);
-            code.visitInsn(Opcodes.AASTORE);
-            code.visitMethodInsn(Opcodes.INVOKESTATIC, KMOD, "printk", PRINTK_DESCRIPTOR, false);
-        });
+        return step(code -> printkOf(code, format, arg -> {
+            arg.visitLdcInsn(param);
+            arg.visitMethodInsn(Opcodes.INVOKESTATIC, KMOD, "param", "(Ljava/lang/String;)Ljava/lang/String;", false);
+        }));
     }
 
     /**

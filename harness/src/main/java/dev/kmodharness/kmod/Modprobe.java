@@ -58,7 +58,7 @@ public final class Modprobe {
      */
     public static Result run(Depmod index, Target kernel, String name, Map<String, String> params) {
         String wanted = name.replace('-', '_');
-        List<ModuleImage> order = index.find(wanted).isPresent() ? index.loadOrder(wanted) : List.of();
+        List<ModuleImage> order = index.loadOrder(wanted); // empty when the index lacks it
         List<String> names = new ArrayList<>(order.size() + 1);
         names.add(wanted);
         order.forEach(image -> names.add(image.name()));

@@ -11,10 +11,10 @@ import java.io.InputStream;
  * through its parent, and sees another module's class only if that module exports the class's
  * package, through the COMING gate ({@link ModuleLinkage#exporterOf}). Parallel capable: it
  * holds the per-class-name loading lock only while defining one of its own classes, never while
- * waiting at the gate. It is also the module's {@link Kmod.Host}: the api facade finds its
- * kernel through the class loader of the calling class.
+ * waiting at the gate. It hands the api facade the module's {@link Kmod.Host}: the facade finds
+ * its kernel through the class loader of the calling class.
  */
-public final class ModuleClassLoader extends ClassLoader implements Kmod.Host {
+public final class ModuleClassLoader extends ClassLoader implements Kmod.HostLoader {
 
     static {
         registerAsParallelCapable();
@@ -81,43 +81,9 @@ public final class ModuleClassLoader extends ClassLoader implements Kmod.Host {
         return image;
     }
 
+    /** The module behind this loader: the kernel services {@link Kmod} calls reach. */
     @Override
-    public int requestModule(String name, boolean wait) {
-        return linkage.requestModule(name, wait);
-    }
-
-    @Override
-    public void printk(String line) {
-        linkage.printk(line);
-    }
-
-    @Override
-    public String param(String name) {
-        return linkage.param(name);
-    }
-
-    @Override
-    public String moduleName() {
-        return linkage.moduleName();
-    }
-
-    @Override
-    public void msleep(long ms) {
-        linkage.msleep(ms);
-    }
-
-    @Override
-    public boolean tryModuleGet(String name) {
-        return linkage.tryModuleGet(name);
-    }
-
-    @Override
-    public void modulePut(String name) {
-        linkage.modulePut(name);
-    }
-
-    @Override
-    public void scheduleWork(Runnable work, boolean async) {
-        linkage.scheduleWork(work, async);
+    public Kmod.Host kmodHost() {
+        return linkage;
     }
 }

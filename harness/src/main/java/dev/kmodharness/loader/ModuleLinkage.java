@@ -4,7 +4,7 @@ import dev.kmodharness.api.Kmod;
 
 /**
  * What a module's class loader asks of the module subsystem: the class gate for other modules'
- * exported packages, and the kernel services behind {@link Kmod}, which the loader passes on
+ * exported packages, and the kernel services behind {@link Kmod}, which the loader hands over
  * for the module's classes.
  */
 public interface ModuleLinkage extends Kmod.Host {

@@ -529,7 +529,7 @@ class PluginBuilderTest {
      * test's loader as parent, and is the {@link Kmod.Host} of those classes: it records what
      * they ask of their kernel.
      */
-    private static final class TestKernel extends ClassLoader implements Kmod.Host {
+    private static final class TestKernel extends ClassLoader implements Kmod.HostLoader, Kmod.Host {
 
         final List<String> log = Collections.synchronizedList(new ArrayList<>());
         final List<String> defined = Collections.synchronizedList(new ArrayList<>());
@@ -560,6 +560,11 @@ class PluginBuilderTest {
             }
             defined.add(name);
             return defineClass(name, content, 0, content.length);
+        }
+
+        @Override
+        public Kmod.Host kmodHost() {
+            return this;
         }
 
         @Override

@@ -54,7 +54,7 @@ class UnloadTest {
         try (Kernel kernel = Kernel.builder().modules(dir).build()) {
             assertEquals(0, kernel.modprobe("a").status());
             ClassLoader loader = kernel.classLoader("a").orElseThrow();
-            dev.kmodharness.api.Kmod.Host host = (dev.kmodharness.api.Kmod.Host) loader;
+            dev.kmodharness.api.Kmod.Host host = ((dev.kmodharness.api.Kmod.HostLoader) loader).kmodHost();
 
             assertTrue(host.tryModuleGet("a"));
             assertEquals(1, kernel.module("a").orElseThrow().refcnt());

@@ -182,7 +182,7 @@ class ShellCommandsTest {
     void rmmodOfAModuleWithReferencesButNoHoldersIsInUse() throws Exception {
         try (Kernel kernel = Kernel.builder().modules(dir).build()) {
             assertEquals(0, ShellRun.run(kernel, dir, "modprobe a").status());
-            Kmod.Host host = (Kmod.Host) kernel.classLoader("a").orElseThrow();
+            Kmod.Host host = ((Kmod.HostLoader) kernel.classLoader("a").orElseThrow()).kmodHost();
             assertTrue(host.tryModuleGet("a"));
 
             ShellRun.Result r = ShellRun.run(kernel, dir, "rmmod a", "cat /sys/module/a/refcnt");

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kmodharness.Kernel;
 import dev.kmodharness.kmod.Modprobe;
 import dev.kmodharness.log.Dmesg;
-import dev.kmodharness.module.ModuleInfo;
 import dev.kmodharness.module.ModuleState;
 import java.util.List;
 import java.util.Optional;
@@ -43,16 +42,7 @@ class GvtOpsTest {
             assertTrue(dmesg.stream().noneMatch(r -> r.text().contains("Unknown symbol")), lines);
             assertEquals(1, dmesg.stream().filter(r -> r.text().equals(OPS_REGISTERED)).count(), lines);
 
-            // kvmgt holds i915: lsmod's Used by column, /sys/module/i915/holders
-            ModuleInfo i915Info = kernel.module("i915").orElseThrow();
-            assertEquals(1, i915Info.refcnt());
-            assertEquals(List.of("kvmgt"), i915Info.holders());
-            String lsmod = kernel.lsmod();
-            List<String> rows = lsmod.lines().toList();
-            assertEquals("Module                  Size  Used by", rows.get(0));
-            String i915Row = rows.stream().filter(r -> r.startsWith("i915 ")).findFirst().orElseThrow();
-            assertTrue(i915Row.matches("i915 +\\d+  1 kvmgt"), () -> "i915's lsmod row: '" + i915Row + "'\n" + lsmod);
-            assertTrue(rows.stream().anyMatch(r -> r.matches("kvmgt +\\d+  0")), lsmod);
+            String lsmod = Sets.assertKvmgtHoldsI915(kernel);
 
             // no wait at all: kernel time never left 0
             assertEquals(0, kernel.now());

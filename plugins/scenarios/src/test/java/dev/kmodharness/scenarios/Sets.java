@@ -1,9 +1,11 @@
 package dev.kmodharness.scenarios;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmodharness.Kernel;
 import dev.kmodharness.log.Dmesg;
+import dev.kmodharness.module.ModuleInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -93,6 +95,23 @@ final class Sets {
         return kernel.dmesgRecords().stream()
                 .filter(r -> r.text().contains("gave up waiting") || r.text().contains("Unknown symbol"))
                 .toList();
+    }
+
+    /**
+     * kvmgt holds i915, as lsmod's Used by column and /sys/module/i915/holders show it: i915's
+     * refcount 1 with holder kvmgt, kvmgt's 0. Returns lsmod.
+     */
+    static String assertKvmgtHoldsI915(Kernel kernel) {
+        ModuleInfo i915 = kernel.module("i915").orElseThrow();
+        assertEquals(1, i915.refcnt());
+        assertEquals(List.of("kvmgt"), i915.holders());
+        String lsmod = kernel.lsmod();
+        List<String> rows = lsmod.lines().toList();
+        assertEquals("Module                  Size  Used by", rows.get(0));
+        String i915Row = rows.stream().filter(r -> r.startsWith("i915 ")).findFirst().orElseThrow();
+        assertTrue(i915Row.matches("i915 +\\d+  1 kvmgt"), () -> "i915's lsmod row: '" + i915Row + "'\n" + lsmod);
+        assertTrue(rows.stream().anyMatch(r -> r.matches("kvmgt +\\d+  0")), lsmod);
+        return lsmod;
     }
 
     static List<String> texts(List<Dmesg.Record> records) {

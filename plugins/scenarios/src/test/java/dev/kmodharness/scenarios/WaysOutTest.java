@@ -236,15 +236,7 @@ class WaysOutTest {
 
         assertEquals(Optional.of(ModuleState.LIVE), kernel.state("i915"));
         assertEquals(Optional.of(ModuleState.LIVE), kernel.state("kvmgt"));
-        ModuleInfo i915 = kernel.module("i915").orElseThrow();
-        assertEquals(1, i915.refcnt());
-        assertEquals(List.of("kvmgt"), i915.holders());
-        String lsmod = kernel.lsmod();
-        List<String> rows = lsmod.lines().toList();
-        assertEquals("Module                  Size  Used by", rows.get(0));
-        String i915Row = rows.stream().filter(r -> r.startsWith("i915 ")).findFirst().orElseThrow();
-        assertTrue(i915Row.matches("i915 +\\d+  1 kvmgt"), () -> "i915's lsmod row: '" + i915Row + "'\n" + lsmod);
-        assertTrue(rows.stream().anyMatch(r -> r.matches("kvmgt +\\d+  0")), lsmod);
+        Sets.assertKvmgtHoldsI915(kernel);
 
         assertEquals(0, kernel.now());
         assertTrue(records.stream().allMatch(r -> r.nanos() == 0), lines);
