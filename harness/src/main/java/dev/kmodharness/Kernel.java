@@ -12,10 +12,13 @@ import dev.kmodharness.module.ModuleInfo;
 import dev.kmodharness.module.ModuleState;
 import dev.kmodharness.module.Modules;
 import dev.kmodharness.procfs.Procfs;
+import dev.kmodharness.release.Release;
 import dev.kmodharness.symbols.InvalidModuleException;
 import dev.kmodharness.symbols.ModuleImage;
 import dev.kmodharness.time.ClockMode;
+import dev.kmodharness.time.Jiffies;
 import dev.kmodharness.time.Scheduler;
+import dev.kmodharness.time.TimerWheel;
 import dev.kmodharness.time.Watchdog;
 import dev.kmodharness.timing.InitRecord;
 import java.io.IOException;
@@ -53,18 +56,21 @@ public final class Kernel implements AutoCloseable {
     private final Modules modules;
     private final KmodRequests kmod;
     private final Watchdog watchdog;
+    private final Release release;
 
     private Kernel(Builder b) throws IOException {
+        this.release = b.release;
+        TimerWheel wheel = new TimerWheel(new Jiffies(b.hz), b.release.simplifiedCalcIndex());
         Consumer<DeadlockReport> listener = b.onDeadlock;
         this.sched = new Scheduler(b.clock, b.timeScale, b.deadlockPolicy, report -> reportDeadlock(report, listener));
         this.dmesg = new Dmesg(sched::now, b.logLines);
         this.depmod = Depmod.scan(b.modules);
         // Modules reach request_module through this.kmod, set just below, before any load.
         this.modules = new Modules(sched, dmesg, b.symbolTimeout.toNanos(), this::requestFromModule, b.gate,
-                b.notifier, b.asyncProbe, b.initcallDebug, b.timingRecords);
+                b.notifier, b.asyncProbe, b.initcallDebug, b.timingRecords, b.release, wheel);
         ModprobeTarget target = new ModprobeTarget();
         this.kmod = new KmodRequests(sched, dmesg, b.modprobePath, b.kmodConcurrentMax,
-                name -> Modprobe.run(depmod, target, name, Map.of()).status());
+                name -> Modprobe.run(depmod, target, name, Map.of()).status(), wheel);
         this.watchdog = b.clock == ClockMode.VIRTUAL && !b.watchdog.isZero()
                 ? new Watchdog(sched, b.watchdog, b.modules.toString(), dmesg::printk) : null;
         List<ModuleImage> builtins = new ArrayList<>();
@@ -283,6 +289,11 @@ public final class Kernel implements AutoCloseable {
         return modules.list();
     }
 
+    /** The release whose rules this kernel follows; {@code uname -r} is its {@link Release#uname()}. */
+    public Release release() {
+        return release;
+    }
+
     /** The depmod index of the modules directory. */
     public Depmod depmod() {
         return depmod;
@@ -368,8 +379,31 @@ public final class Kernel implements AutoCloseable {
         private Consumer<ModuleEvent> notifier = event -> { };
         private boolean asyncProbe;
         private boolean initcallDebug;
+        private Release release = Release.V5_15;
+        private int hz = Jiffies.DEFAULT_HZ;
 
         private Builder() {
+        }
+
+        /**
+         * The kernel release (with the kmod of its time) whose rules apply where they changed:
+         * {@link Release#V5_15}, the seed's (the default), or {@link Release#V6_12}.
+         */
+        public Builder release(Release release) {
+            this.release = Objects.requireNonNull(release, "release");
+            return this;
+        }
+
+        /**
+         * CONFIG_HZ: 100, 250 (the default, the seed's), 300 or 1000. Timeouts are counted in
+         * jiffies and fire through the timer wheel, which rounds them up per level.
+         *
+         * @throws IllegalArgumentException for another value
+         */
+        public Builder hz(int hz) {
+            new Jiffies(hz);
+            this.hz = hz;
+            return this;
         }
 
         /** The modules directory, like /lib/modules/VERSION: every JAR under it is indexed. */

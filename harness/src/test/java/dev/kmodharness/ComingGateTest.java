@@ -45,14 +45,14 @@ class ComingGateTest {
 
             assertEquals(new Modprobe.Result(0, List.of()), result);
             assertEquals(List.of(
-                    "[   30.000000] b: gave up waiting for init of module a.",
-                    "[   30.000000] b: Unknown symbol s1 (err -16)",
-                    "[   60.000000] b: gave up waiting for init of module a.",
-                    "[   60.000000] b: Unknown symbol s2 (err -16)",
-                    "[   60.000000] a: request_module(b) returned 256"), moduleLoaderDmesg(kernel));
+                    "[   31.712000] b: gave up waiting for init of module a.",
+                    "[   31.712000] b: Unknown symbol s1 (err -16)",
+                    "[   62.432000] b: gave up waiting for init of module a.",
+                    "[   62.432000] b: Unknown symbol s2 (err -16)",
+                    "[   62.432000] a: request_module(b) returned 256"), moduleLoaderDmesg(kernel));
             assertEquals(LIVE, kernel.state("a"));
             assertEquals(NOT_LOADED, kernel.state("b"));
-            assertEquals(60 * SECOND, kernel.now());
+            assertEquals(62_432_000_000L, kernel.now());
             ModuleInfo a = kernel.module("a").orElseThrow();
             assertEquals(0, a.refcnt(), "b's failed load must not keep a reference on a");
             assertEquals(List.of(), a.holders());
@@ -67,14 +67,16 @@ class ComingGateTest {
         try (Kernel kernel = Kernel.builder().modules(dir).symbolTimeout(Duration.ofMillis(2500)).build()) {
             kernel.modprobe("a");
 
+            // 2.5 s is 625 jiffies at HZ=250: wheel level 2, 64-jiffy granularity, so each
+            // wait ends on the next 64-jiffy boundary: 2.528 s from boot, then 2.56 s apart.
             assertEquals(List.of(
-                    "[    2.500000] b: gave up waiting for init of module a.",
-                    "[    2.500000] b: Unknown symbol s1 (err -16)",
-                    "[    5.000000] b: gave up waiting for init of module a.",
-                    "[    5.000000] b: Unknown symbol s2 (err -16)",
-                    "[    7.500000] b: gave up waiting for init of module a.",
-                    "[    7.500000] b: Unknown symbol s3 (err -16)",
-                    "[    7.500000] a: request_module(b) returned 256"), moduleLoaderDmesg(kernel));
+                    "[    2.528000] b: gave up waiting for init of module a.",
+                    "[    2.528000] b: Unknown symbol s1 (err -16)",
+                    "[    5.088000] b: gave up waiting for init of module a.",
+                    "[    5.088000] b: Unknown symbol s2 (err -16)",
+                    "[    7.648000] b: gave up waiting for init of module a.",
+                    "[    7.648000] b: Unknown symbol s3 (err -16)",
+                    "[    7.648000] a: request_module(b) returned 256"), moduleLoaderDmesg(kernel));
         }
     }
 
@@ -88,10 +90,10 @@ class ComingGateTest {
             kernel.modprobe("a");
 
             assertEquals(List.of(
-                    "[   30.000000] b: gave up waiting for init of module a.",
-                    "[   30.000000] b: Unknown symbol s1 (err -16)",
-                    "[   30.000000] b: Unknown symbol s2 (err -2)",
-                    "[   30.000000] a: request_module(b) returned 256"), moduleLoaderDmesg(kernel));
+                    "[   31.712000] b: gave up waiting for init of module a.",
+                    "[   31.712000] b: Unknown symbol s1 (err -16)",
+                    "[   31.712000] b: Unknown symbol s2 (err -2)",
+                    "[   31.712000] a: request_module(b) returned 256"), moduleLoaderDmesg(kernel));
         }
     }
 
@@ -107,12 +109,12 @@ class ComingGateTest {
 
             assertEquals(List.of(
                     "[    0.000000] a: request_module_nowait(b) returned 0",
-                    "[    5.000000] a: init done",
-                    "[    5.000000] b: init"), kernel.dmesg());
+                    "[    5.088000] a: init done",
+                    "[    5.088000] b: init"), kernel.dmesg());
             assertEquals(LIVE, kernel.state("a"));
             assertEquals(LIVE, kernel.state("b"));
-            assertEquals(5 * SECOND, stampOf(kernel, "b: init"), "b links as soon as a is LIVE");
-            assertEquals(5 * SECOND, kernel.now());
+            assertEquals(5_088_000_000L, stampOf(kernel, "b: init"), "b links as soon as a is LIVE");
+            assertEquals(5_088_000_000L, kernel.now());
             ModuleInfo a = kernel.module("a").orElseThrow();
             assertEquals(1, a.refcnt());
             assertEquals(List.of("b"), a.holders());
@@ -135,10 +137,10 @@ class ComingGateTest {
                     result);
             assertEquals(List.of(
                     "[    0.000000] a: request_module_nowait(b) returned 0",
-                    "[    1.000000] b: Unknown symbol s (err -2)"), kernel.dmesg());
+                    "[    1.024000] b: Unknown symbol s (err -2)"), kernel.dmesg());
             assertEquals(NOT_LOADED, kernel.state("a"));
             assertEquals(NOT_LOADED, kernel.state("b"));
-            assertEquals(1 * SECOND, kernel.now(), "nobody waited out a timeout");
+            assertEquals(1_024_000_000L, kernel.now(), "nobody waited out a timeout");
         }
     }
 
@@ -153,7 +155,7 @@ class ComingGateTest {
 
             assertEquals(List.of(
                     "[    0.000000] a: request_module_nowait(b) returned 0",
-                    "[    5.000000] b: init"), kernel.dmesg());
+                    "[    5.088000] b: init"), kernel.dmesg());
             assertEquals(LIVE, kernel.state("a"));
             assertEquals(LIVE, kernel.state("b"));
         }
@@ -171,11 +173,11 @@ class ComingGateTest {
             List<String> dmesg = kernel.dmesg();
             assertEquals(4, dmesg.size(), dmesg::toString);
             assertEquals("[    0.000000] a: request_module_nowait(b) returned 0", dmesg.get(0));
-            assertEquals("[   30.000000] b: gave up waiting for init of module a.", dmesg.get(1));
-            assertTrue(dmesg.get(2).startsWith("[   30.000000] b: module_init threw java.lang.ClassNotFoundException"),
+            assertEquals("[   31.712000] b: gave up waiting for init of module a.", dmesg.get(1));
+            assertTrue(dmesg.get(2).startsWith("[   31.712000] b: module_init threw java.lang.ClassNotFoundException"),
                     dmesg.get(2));
             assertTrue(dmesg.get(2).endsWith("(err -2)"), dmesg.get(2));
-            assertEquals("[   40.000000] a: init done", dmesg.get(3));
+            assertEquals("[   41.952000] a: init done", dmesg.get(3));
             assertEquals(LIVE, kernel.state("a"));
             assertEquals(NOT_LOADED, kernel.state("b"));
         }

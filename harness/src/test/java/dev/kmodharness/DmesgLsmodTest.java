@@ -43,7 +43,9 @@ class DmesgLsmodTest {
             }
             List<String> dmesg = moduleLoaderDmesg(kernel);
             assertEquals(4, dmesg.size(), dmesg::toString);
-            assertEquals("[   31.234000] a: init done", dmesg.get(3));
+            // 30 s of symbol wait rounds up to 31.712 s on the timer wheel; msleep(1234) is
+            // 309 + 1 jiffies, level 1, rounded up to 312: 1.248 s.
+            assertEquals("[   32.960000] a: init done", dmesg.get(3));
         }
     }
 
@@ -56,13 +58,15 @@ class DmesgLsmodTest {
 
             assertEquals(List.of(
                     new Dmesg.Record(0, "a: start"),
-                    new Dmesg.Record(1_000_000, "a: 1 ms"),
-                    new Dmesg.Record(1_501_000_000, "a: 1.501 s")), kernel.dmesgRecords());
+                    // msleep(1): 1 + 1 jiffies, and level 0 fires a jiffy after: 12 ms at HZ=250;
+                    // msleep(1500): 375 + 1 jiffies, level 1, rounded up to 8: 1.524 s more.
+                    new Dmesg.Record(12_000_000, "a: 1 ms"),
+                    new Dmesg.Record(1_536_000_000, "a: 1.501 s")), kernel.dmesgRecords());
             assertEquals(List.of(
                     "[    0.000000] a: start",
-                    "[    0.001000] a: 1 ms",
-                    "[    1.501000] a: 1.501 s"), kernel.dmesg());
-            assertEquals(1_501_000_000L, kernel.now());
+                    "[    0.012000] a: 1 ms",
+                    "[    1.536000] a: 1.501 s"), kernel.dmesg());
+            assertEquals(1_536_000_000L, kernel.now());
         }
     }
 

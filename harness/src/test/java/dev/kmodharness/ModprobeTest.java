@@ -84,9 +84,9 @@ class ModprobeTest {
 
             assertEquals(List.of(
                     "[    0.000000] a: init",
-                    "[   30.000000] b: gave up waiting for init of module a.",
-                    "[   30.000000] b: Unknown symbol s (err -16)",
-                    "[   30.000000] a: request_module(b) returned 256"), moduleLoaderDmesg(kernel));
+                    "[   31.712000] b: gave up waiting for init of module a.",
+                    "[   31.712000] b: Unknown symbol s (err -16)",
+                    "[   31.712000] a: request_module(b) returned 256"), moduleLoaderDmesg(kernel));
         }
     }
 
@@ -190,8 +190,8 @@ class ModprobeTest {
 
             assertEquals(List.of(
                     "[    0.000000] a: request_module_nowait(b) returned 0",
-                    "[    0.010000] b: request_module(a) returned 0",
-                    "[    5.000000] a: init done"), kernel.dmesg());
+                    "[    0.020000] b: request_module(a) returned 0",
+                    "[    5.088000] a: init done"), kernel.dmesg());
             assertEquals(LIVE, kernel.state("a"));
             assertEquals(LIVE, kernel.state("b"));
         }

@@ -34,7 +34,7 @@ class RequestModuleTest {
             assertEquals(0, kernel.requestModule("a"));
 
             assertEquals(LIVE, kernel.state("a"), "loaded before request_module returned");
-            assertEquals(List.of("[    2.000000] a: init"), kernel.dmesg());
+            assertEquals(List.of("[    2.016000] a: init"), kernel.dmesg());
         }
     }
 
@@ -100,9 +100,9 @@ class RequestModuleTest {
 
             assertEquals(List.of(
                     "[    0.000000] a: init starts",
-                    "[    3.000000] b: init",
-                    "[    3.000000] a: request_module(b) returned 0",
-                    "[    3.000000] a: init ends"), kernel.dmesg());
+                    "[    3.040000] b: init",
+                    "[    3.040000] a: request_module(b) returned 0",
+                    "[    3.040000] a: init ends"), kernel.dmesg());
             assertEquals(LIVE, kernel.state("a"));
             assertEquals(LIVE, kernel.state("b"));
         }
@@ -136,7 +136,7 @@ class RequestModuleTest {
             eventually().until(() -> kernel.state("a").equals(LIVE));
             kernel.awaitIdle();
 
-            assertEquals(List.of("[    1.000000] a: init"), kernel.dmesg());
+            assertEquals(List.of("[    1.024000] a: init"), kernel.dmesg());
         }
     }
 
@@ -164,7 +164,7 @@ class RequestModuleTest {
             assertEquals(LIVE, kernel.state("b"));
             assertEquals(List.of(
                     "[    0.000000] a: request_module_nowait(b) returned 0",
-                    "[    7.000000] b: init"), kernel.dmesg());
+                    "[    7.136000] b: init"), kernel.dmesg());
         }
     }
 
@@ -205,7 +205,9 @@ class RequestModuleTest {
 
     @Test
     void requestPastTheLimitFailsWithEtimeAfterFiveSeconds() throws IOException {
-        // m starts r1 and r2; r1 holds the only slot from 1 s to 11 s, r2 asks for one at 2 s
+        // m starts r1 and r2; r1 holds the only slot from 1.024 s to 11.232 s, r2 asks for one
+        // at 2.016 s (each msleep rounded up on the timer wheel at HZ=250). down_timeout's 5 s
+        // (1,250 jiffies, wheel level 2, granularity 64) runs out at 7.136 s.
         module("m").requestsNowait("r1").requestsNowait("r2").writeTo(dir);
         module("r1").msleep(1000).requests("x").writeTo(dir);
         module("r2").msleep(2000).requests("y").writeTo(dir);
@@ -219,9 +221,9 @@ class RequestModuleTest {
             assertEquals(List.of(
                     "[    0.000000] m: request_module_nowait(r1) returned 0",
                     "[    0.000000] m: request_module_nowait(r2) returned 0",
-                    "[    7.000000] request_module: modprobe y cannot be processed, kmod busy with 1 threads for more than 5 seconds now",
-                    "[    7.000000] r2: request_module(y) returned -62",
-                    "[   11.000000] r1: request_module(x) returned 0"), kernel.dmesg());
+                    "[    7.136000] request_module: modprobe y cannot be processed, kmod busy with 1 threads for more than 5 seconds now",
+                    "[    7.136000] r2: request_module(y) returned -62",
+                    "[   11.232000] r1: request_module(x) returned 0"), kernel.dmesg());
             assertEquals(NOT_LOADED, kernel.state("y"));
             assertEquals(LIVE, kernel.state("x"));
             assertEquals(LIVE, kernel.state("r2"), "a failed request does not fail the requester");
@@ -247,12 +249,12 @@ class RequestModuleTest {
                     "[    0.000000] m: request_module_nowait(r2) returned 0"), dmesg.subList(0, 2));
             assertEquals(5, dmesg.size(), dmesg::toString);
             assertEquals(Set.of(
-                    "[    4.000000] r1: request_module(x) returned 0",
-                    "[    4.000000] y: init",
-                    "[    4.000000] r2: request_module(y) returned 0"), Set.copyOf(dmesg.subList(2, dmesg.size())));
-            assertTrue(dmesg.indexOf("[    4.000000] y: init")
-                    < dmesg.indexOf("[    4.000000] r2: request_module(y) returned 0"), dmesg::toString);
-            assertEquals(4 * SECOND, kernel.now());
+                    "[    4.064000] r1: request_module(x) returned 0",
+                    "[    4.064000] y: init",
+                    "[    4.064000] r2: request_module(y) returned 0"), Set.copyOf(dmesg.subList(2, dmesg.size())));
+            assertTrue(dmesg.indexOf("[    4.064000] y: init")
+                    < dmesg.indexOf("[    4.064000] r2: request_module(y) returned 0"), dmesg::toString);
+            assertEquals(4_064_000_000L, kernel.now());
         }
     }
 
@@ -274,7 +276,7 @@ class RequestModuleTest {
             for (int i = 0; i < 50; i++) {
                 assertEquals(LIVE, kernel.state("x" + i), "x" + i);
             }
-            assertEquals(1 * SECOND, kernel.now(), "no request waited for a slot");
+            assertEquals(1_024_000_000L, kernel.now(), "no request waited for a slot");
             assertEquals(List.of(), texts(kernel).stream().filter(l -> l.contains("kmod busy")).toList());
         }
     }

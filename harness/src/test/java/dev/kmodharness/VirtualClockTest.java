@@ -51,14 +51,17 @@ class VirtualClockTest {
     }
 
     @Test
-    void aWaitThatTimesOutEndsExactlyOneTimeoutAfterItStarted() throws IOException {
+    void aWaitThatTimesOutEndsOnTheTimerWheelsBoundaryAfterItsTimeout() throws IOException {
         module("a").exports("s").msleep(1234).requests("b").writeTo(dir);
         module("b").imports("a", "s").writeTo(dir);
 
         try (Kernel kernel = boot(dir)) {
             kernel.modprobe("a");
 
-            assertEquals((1234 + 30_000) * 1_000_000L,
+            // msleep(1234) ends at 1.248 s (310 jiffies, level 1, rounded up to 312); the 30 s
+            // wait from there (7,500 jiffies, level 3) ends on the next 512-jiffy boundary of
+            // jiffies after it, which counts from INITIAL_JIFFIES: 31.712 s, 30.464 s later.
+            assertEquals(31_712_000_000L,
                     Scenarios.stampOf(kernel, "b: gave up waiting for init of module a."));
         }
     }
@@ -75,10 +78,10 @@ class VirtualClockTest {
             kernel.awaitIdle();
 
             assertEquals(List.of(
-                    "[    1.000000] y: init",
-                    "[    2.000000] z: init",
-                    "[    3.000000] x: init"), kernel.dmesg().subList(3, 6));
-            assertEquals(3 * SECOND, kernel.now());
+                    "[    1.024000] y: init",
+                    "[    2.016000] z: init",
+                    "[    3.040000] x: init"), kernel.dmesg().subList(3, 6));
+            assertEquals(3_040_000_000L, kernel.now());
         }
     }
 
@@ -102,17 +105,17 @@ class VirtualClockTest {
         }
         assertEquals(String.join("\n",
                 "[    0.000000] a: request_module_nowait(b) returned 0",
-                "[    0.100000] a: request_module_nowait(d) returned 0",
-                "[    0.200000] d: request_module_nowait(e) returned 0",
-                "[    0.250000] e: request_module_nowait(f) returned 0",
-                "[    0.950000] f: Unknown symbol u (err -2)",
-                "[   30.000000] b: gave up waiting for init of module a.",
-                "[   30.000000] b: Unknown symbol s1 (err -16)",
-                "[   45.200000] d: request_module_nowait(c) returned 0",
-                "[   60.000000] b: gave up waiting for init of module a.",
-                "[   60.000000] b: Unknown symbol s2 (err -16)",
-                "[   70.100000] a: init done",
-                "[   70.100000] c: init done",
+                "[    0.108000] a: request_module_nowait(d) returned 0",
+                "[    0.216000] d: request_module_nowait(e) returned 0",
+                "[    0.276000] e: request_module_nowait(f) returned 0",
+                "[    0.992000] f: Unknown symbol u (err -2)",
+                "[   31.712000] b: gave up waiting for init of module a.",
+                "[   31.712000] b: Unknown symbol s1 (err -16)",
+                "[   46.048000] d: request_module_nowait(c) returned 0",
+                "[   62.432000] b: gave up waiting for init of module a.",
+                "[   62.432000] b: Unknown symbol s2 (err -16)",
+                "[   70.624000] a: init done",
+                "[   70.624000] c: init done",
                 "Module                  Size  Used by"), first.substring(0, first.indexOf("\n", first.indexOf("Module"))));
         assertEquals(List.of("c", "d", "a"), first.lines().skip(13).limit(3).map(l -> l.split(" +")[0]).toList());
     }
@@ -124,7 +127,7 @@ class VirtualClockTest {
         module("b").imports("a", "s1", "s2").writeTo(dir);
 
         String first = run("a");
-        assertTrue(first.contains("[   60.000000] a: request_module(b) returned 256\n"), first);
+        assertTrue(first.contains("[   62.432000] a: request_module(b) returned 256\n"), first);
         for (int i = 0; i < 3; i++) {
             assertEquals(first, run("a"), "run " + i + " differs from the first");
         }

@@ -2,6 +2,7 @@ package dev.kmodharness.cli;
 
 import dev.kmodharness.Kernel;
 import dev.kmodharness.lockdep.DeadlockPolicy;
+import dev.kmodharness.release.Release;
 import dev.kmodharness.time.ClockMode;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,6 +48,15 @@ final class KernelOptions {
             description = "The kernel parameter initcall_debug: dmesg shows each init's start and its duration.")
     boolean initcallDebug;
 
+    @Option(names = "--kernel", paramLabel = "5.15|6.12", defaultValue = "5.15",
+            description = "The kernel release (with the kmod of its time) whose rules apply where they changed: "
+                    + "5.15, the seed's (default), or 6.12, the current LTS with today's kmod.")
+    String kernel;
+
+    @Option(names = "--hz", paramLabel = "100|250|300|1000", defaultValue = "250",
+            description = "CONFIG_HZ: timeouts count in jiffies and fire through the timer wheel (default: ${DEFAULT-VALUE}).")
+    int hz;
+
     Kernel boot(Path modules) throws Exception {
         DeadlockPolicy policy = switch (deadlock) {
             case "report" -> DeadlockPolicy.REPORT;
@@ -79,6 +89,8 @@ final class KernelOptions {
                 .gate(gateOn)
                 .asyncProbe(asyncProbe)
                 .initcallDebug(initcallDebug)
+                .release(Release.of(kernel))
+                .hz(hz)
                 .build();
     }
 }

@@ -10,12 +10,12 @@ import dev.kmodharness.log.Dmesg;
 import dev.kmodharness.module.Modules;
 import dev.kmodharness.time.Scheduler;
 import dev.kmodharness.time.Scheduler.Wake;
+import dev.kmodharness.time.TimerWheel;
 import dev.kmodharness.time.WaitQueue;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.ToIntFunction;
 
 /**
@@ -38,6 +38,8 @@ public final class KmodRequests implements Modules.Requester {
     private final String modprobePath;
     private final int concurrentMax;
     private final ToIntFunction<String> modprobe;
+    /** down_timeout's timer: MAX_KMOD_ALL_BUSY_TIMEOUT * HZ through the timer wheel. */
+    private final TimerWheel wheel;
     /** kmod_wq: woken when a slot frees. */
     private final WaitQueue kmodWq = new WaitQueue("kmod_wq");
     /** kmod_concurrent_max's free slots. Guarded by the kernel lock. */
@@ -59,9 +61,11 @@ public final class KmodRequests implements Modules.Requester {
 
     /**
      * @param modprobe runs {@code modprobe -q -- NAME} and returns its exit status
+     * @param wheel the timer wheel the slot wait's timeout fires through
      */
     public KmodRequests(Scheduler sched, Dmesg dmesg, String modprobePath, int concurrentMax,
-            ToIntFunction<String> modprobe) {
+            ToIntFunction<String> modprobe, TimerWheel wheel) {
+        this.wheel = wheel;
         this.sched = sched;
         this.dmesg = dmesg;
         this.modprobePath = modprobePath;
@@ -89,8 +93,9 @@ public final class KmodRequests implements Modules.Requester {
         sched.enter();
         sched.lock();
         try {
-            Wake wake = sched.waitEvent(kmodWq, () -> slots > 0, TimeUnit.SECONDS.toNanos(ALL_BUSY_TIMEOUT_SECONDS),
-                    new WaitFor(activity + " requesting " + name, slot));
+            // down_timeout(&kmod_concurrent_max, MAX_KMOD_ALL_BUSY_TIMEOUT * HZ)
+            long timeout = wheel.timeoutNanos(sched.now(), ALL_BUSY_TIMEOUT_SECONDS * wheel.jiffies().hz());
+            Wake wake = sched.waitEvent(kmodWq, () -> slots > 0, timeout, new WaitFor(activity + " requesting " + name, slot));
             if (wake == Wake.DEADLOCK) {
                 return -EDEADLK;
             }

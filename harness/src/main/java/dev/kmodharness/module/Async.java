@@ -8,9 +8,11 @@ import dev.kmodharness.time.Scheduler.Wake;
 import dev.kmodharness.time.WaitQueue;
 import dev.kmodharness.timing.InitRecord;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The async domain of kernel/async.c (async_schedule, current_is_async,
@@ -25,6 +27,11 @@ final class Async {
      * that scheduled it, oldest first. Guarded by the kernel lock.
      */
     private final Map<Thread, String> asyncWorkers = new LinkedHashMap<>();
+    /**
+     * The tasks with PF_USED_ASYNC: they called async_schedule since their last module init
+     * began (5.15's do_init_module clears it before init). Guarded by the kernel lock.
+     */
+    private final Set<Thread> usedAsync = new HashSet<>();
     /** Woken when async work finishes: async_synchronize_full waits on it. */
     private final WaitQueue asyncWq = new WaitQueue("async_done");
     /** The async domain as the wait-for graph sees it: held by every async worker. */
@@ -71,10 +78,20 @@ final class Async {
                 // In the async domain from now on, not only once it runs; it cannot finish
                 // before this, as it needs the lock to.
                 asyncWorkers.put(worker, mod.name);
+                // __async_schedule_node_domain: current->flags |= PF_USED_ASYNC
+                usedAsync.add(Thread.currentThread());
             }
         } finally {
             k.sched.unlock();
         }
+    }
+
+    /**
+     * Clears PF_USED_ASYNC of the calling task and says whether it was set: do_init_module
+     * clears it before init and (5.15) reads it after. Lock held.
+     */
+    boolean takeUsedAsync() {
+        return usedAsync.remove(Thread.currentThread());
     }
 
     /** current_is_async: whether the calling thread is async work. Lock held. */
@@ -91,14 +108,17 @@ final class Async {
      * async_synchronize_full: waits, no timeout, until no async work is left. Lock held;
      * released while waiting.
      *
+     * @param mod the module whose init waits, for its init record; null for none (rmmod)
      * @param activity what the waiting task is doing, for the wait-for graph
      * @return how the wait ended: DEADLOCK when it closes a cycle under fail-fast
      */
     Wake synchronizeFull(Module mod, String activity) {
-        InitRecord.Wait pending = mod.record.waiting(InitRecord.ASYNC_SYNCHRONIZE_FULL,
-                asyncWorkers.values().iterator().next());
+        InitRecord.Wait pending = mod == null || asyncWorkers.isEmpty() ? null
+                : mod.record.waiting(InitRecord.ASYNC_SYNCHRONIZE_FULL, asyncWorkers.values().iterator().next());
         Wake wake = k.sched.waitEvent(asyncWq, asyncWorkers::isEmpty, -1, new WaitFor(activity, asyncDomain));
-        mod.record.waited(pending, wake == Wake.DEADLOCK ? -EDEADLK : 0);
+        if (pending != null) {
+            mod.record.waited(pending, wake == Wake.DEADLOCK ? -EDEADLK : 0);
+        }
         return wake;
     }
 }

@@ -44,6 +44,16 @@ final class Load {
      * @return 0 when the module went LIVE, else a negative errno
      */
     int loadModule(ModuleImage image, Map<String, String> params) {
+        k.sched.enter();
+        try {
+            return modules.dups.idempotentInitModule(image.path(), image.name(), () -> loadOnce(image, params));
+        } finally {
+            k.sched.exit();
+        }
+    }
+
+    /** One load of the image, its timing record closed with the result. A task on entry. */
+    private int loadOnce(ModuleImage image, Map<String, String> params) {
         Module mod = new Module(modules, image, false);
         k.sched.enter();
         try {
@@ -145,31 +155,48 @@ final class Load {
     }
 
     /**
-     * do_init_module: runs init on the calling thread with no lock held, then LIVE (dropping
-     * the init reference) or GOING and freed; either way wakes module_wq.
+     * do_init_module: runs init on the calling thread with no lock held. On failure: GOING,
+     * freed, module_wq woken. On success: LIVE and the LIVE notifier, then
+     * async_synchronize_full unless async_probe was requested (on 5.15 only when this task
+     * queued async work during init, PF_USED_ASYNC; see {@link dev.kmodharness.release.Release}),
+     * and only then the init reference dropped and module_wq woken: a symbol waiter sleeps
+     * on through the async wait, though the module is LIVE and would link.
+     *
+     * <p>Under fail-fast an async_synchronize_full that closes a cycle is not waited: the module
+     * stays LIVE and the load returns -EDEADLK.
      */
     private int doInitModule(Module mod) {
+        k.sched.lock();
+        try {
+            // "We want to find out whether @mod uses async during init. Clear PF_USED_ASYNC."
+            modules.async.takeUsedAsync();
+        } finally {
+            k.sched.unlock();
+        }
         int ret = modules.initcall.runInit(mod);
         k.sched.lock();
         try {
-            if (ret >= 0 && !mod.asyncProbeRequested && modules.async.pending()) {
-                // async_synchronize_full: init is not done until all async work is.
+            boolean usedAsync = modules.async.takeUsedAsync();
+            if (ret < 0) {
+                mod.initThread = null;
+                k.setState(mod, ModuleState.GOING);
+                modules.unload.freeModule(mod);
+                return ret;
+            }
+            // Now it's a first class citizen!
+            k.setState(mod, ModuleState.LIVE);
+            boolean sync = !mod.asyncProbeRequested && (usedAsync || !k.release.syncAsyncOnlyIfInitQueuedAsync());
+            if (sync && modules.async.pending()) {
                 Wake wake = modules.async.synchronizeFull(mod, mod.name + " init (async_synchronize_full)");
                 if (wake == Wake.DEADLOCK) {
                     ret = -EDEADLK;
                 }
             }
             mod.initThread = null;
-            if (ret < 0) {
-                k.setState(mod, ModuleState.GOING);
-                k.sched.wakeUpAll(k.moduleWq);
-                modules.unload.freeModule(mod);
-                return ret;
-            }
-            k.setState(mod, ModuleState.LIVE);
+            // Drop initial reference.
             mod.refcnt--;
             k.sched.wakeUpAll(k.moduleWq);
-            return 0;
+            return ret < 0 ? ret : 0;
         } finally {
             k.sched.unlock();
         }

@@ -2,8 +2,10 @@ package dev.kmodharness.module;
 
 import dev.kmodharness.loader.PlatformLoader;
 import dev.kmodharness.log.Dmesg;
+import dev.kmodharness.release.Release;
 import dev.kmodharness.symbols.SymbolTable;
 import dev.kmodharness.time.Scheduler;
+import dev.kmodharness.time.TimerWheel;
 import dev.kmodharness.time.WaitQueue;
 import dev.kmodharness.timing.Timings;
 import java.util.LinkedHashMap;
@@ -18,8 +20,12 @@ final class ModuleList {
 
     final Scheduler sched;
     final Dmesg dmesg;
-    /** The symbol wait's timeout: resolve_symbol_wait's 30 s. */
-    final long symbolTimeoutNanos;
+    /** The symbol wait's timeout in jiffies: resolve_symbol_wait's 30 * HZ. */
+    final long symbolTimeoutJiffies;
+    /** The release whose rules apply where they changed. */
+    final Release release;
+    /** jiffies and the timer wheel: when each timed wait fires. */
+    final TimerWheel wheel;
     /** The COMING gate: off, a COMING module's symbols and classes pass as in a plain JVM. */
     final boolean gate;
     final PlatformLoader platform = new PlatformLoader();
@@ -38,10 +44,12 @@ final class ModuleList {
     private final Consumer<ModuleEvent> notifier;
 
     ModuleList(Scheduler sched, Dmesg dmesg, long symbolTimeoutNanos, boolean gate, Consumer<ModuleEvent> notifier,
-            int timingRecords) {
+            int timingRecords, Release release, TimerWheel wheel) {
         this.sched = sched;
         this.dmesg = dmesg;
-        this.symbolTimeoutNanos = symbolTimeoutNanos;
+        this.release = release;
+        this.wheel = wheel;
+        this.symbolTimeoutJiffies = wheel.jiffies().nsecsToJiffies(symbolTimeoutNanos);
         this.gate = gate;
         this.notifier = notifier;
         this.timings = new Timings(sched::now, timingRecords);
@@ -55,11 +63,29 @@ final class ModuleList {
 
     /** Sets the state and calls the module notifier chain. Lock held. */
     void setState(Module mod, ModuleState state) {
+        setStateQuietly(mod, state);
+        notify(mod, state);
+    }
+
+    /** Sets the state without the notifier chain (try_stop_module marks a module GOING so). Lock held. */
+    void setStateQuietly(Module mod, ModuleState state) {
         mod.state = state;
         if (mod.record != null) {
             mod.record.state(state.initstate());
         }
+    }
+
+    /** blocking_notifier_call_chain(&module_notify_list, state, mod). Lock held. */
+    void notify(Module mod, ModuleState state) {
         notifier.accept(new ModuleEvent(mod.name, state, sched.now(), mod.loader));
+    }
+
+    /**
+     * The timeout to give {@link Scheduler#waitEvent} for a wait of {@code jiffies} that starts
+     * now: schedule_timeout through the timer wheel. A zero timeout does not wait at all.
+     */
+    long timeoutNanos(long jiffies) {
+        return jiffies <= 0 ? 0 : wheel.timeoutNanos(sched.now(), jiffies);
     }
 
     /** module_name(): a built-in is part of the kernel image, NULL owner, "kernel". */

@@ -1,14 +1,16 @@
 package dev.kmodharness.module;
 
 import dev.kmodharness.log.Dmesg;
+import dev.kmodharness.release.Release;
 import dev.kmodharness.symbols.ModuleImage;
+import dev.kmodharness.time.Jiffies;
 import dev.kmodharness.time.Scheduler;
+import dev.kmodharness.time.TimerWheel;
 import dev.kmodharness.timing.InitRecord;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -51,7 +53,18 @@ public final class Modules {
      */
     public Modules(Scheduler sched, Dmesg dmesg, long symbolTimeoutNanos, Requester requester, boolean gate,
             Consumer<ModuleEvent> notifier, boolean asyncProbe, boolean initcallDebug, int timingRecords) {
-        this.k = new ModuleList(sched, dmesg, symbolTimeoutNanos, gate, notifier, timingRecords);
+        this(sched, dmesg, symbolTimeoutNanos, requester, gate, notifier, asyncProbe, initcallDebug, timingRecords,
+                Release.V5_15, new TimerWheel(new Jiffies(Jiffies.DEFAULT_HZ), Release.V5_15.simplifiedCalcIndex()));
+    }
+
+    /**
+     * @param release the kernel release whose rules apply where they changed
+     * @param wheel jiffies at CONFIG_HZ and the timer wheel every timed wait goes through
+     */
+    public Modules(Scheduler sched, Dmesg dmesg, long symbolTimeoutNanos, Requester requester, boolean gate,
+            Consumer<ModuleEvent> notifier, boolean asyncProbe, boolean initcallDebug, int timingRecords,
+            Release release, TimerWheel wheel) {
+        this.k = new ModuleList(sched, dmesg, symbolTimeoutNanos, gate, notifier, timingRecords, release, wheel);
         this.async = new Async(k);
         this.refcnt = new Refcnt(k);
         this.taint = new Taint(k);
@@ -59,7 +72,7 @@ public final class Modules {
         this.resolve = new Resolve(k, refcnt);
         this.request = new RequestModule(k, async, requester);
         this.initcall = new Initcall(k, initcallDebug);
-        this.unload = new Unload(k);
+        this.unload = new Unload(k, async);
         this.load = new Load(k, this, asyncProbe);
         this.builtins = new Builtins(k, this);
         this.sysfs = new Sysfs(k);
@@ -115,11 +128,15 @@ public final class Modules {
         return sysfs.classLoader(name);
     }
 
-    /** msleep from a module: a task sleeping in kernel time. No lock held. */
+    /**
+     * msleep from a module (kernel/time/timer.c): schedule_timeout_uninterruptible of
+     * msecs_to_jiffies(ms) + 1 jiffies, through the timer wheel. No lock held.
+     */
     void msleep(long ms) {
         k.sched.enter();
         try {
-            k.sched.sleep(TimeUnit.MILLISECONDS.toNanos(ms));
+            // Virtual time cannot move while this task is runnable: now() is the sleep's start.
+            k.sched.sleep(k.timeoutNanos(k.wheel.jiffies().msecsToJiffies(ms) + 1));
         } finally {
             k.sched.exit();
         }

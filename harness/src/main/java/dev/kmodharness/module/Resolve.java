@@ -69,7 +69,7 @@ final class Resolve {
         Wake wake = k.sched.waitEvent(k.moduleWq, () -> {
             resolveSymbol(mod, ref, r);
             return r.err != -EBUSY;
-        }, k.symbolTimeoutNanos, new WaitFor(mod.name + " resolving " + r.symbol, owner.loading));
+        }, k.timeoutNanos(k.symbolTimeoutJiffies), new WaitFor(mod.name + " resolving " + r.symbol, owner.loading));
         if (wake == Wake.DEADLOCK) {
             r.err = -EDEADLK;
         } else if (wake != Wake.DONE) {
@@ -120,8 +120,8 @@ final class Resolve {
             // Only this branch can block: only here must the caller count as a task.
             k.sched.enter();
             try {
-                wake = k.sched.waitEvent(k.moduleWq, () -> owner.state != ModuleState.COMING, k.symbolTimeoutNanos,
-                        new WaitFor(activity, owner.loading));
+                wake = k.sched.waitEvent(k.moduleWq, () -> owner.state != ModuleState.COMING,
+                        k.timeoutNanos(k.symbolTimeoutJiffies), new WaitFor(activity, owner.loading));
             } finally {
                 k.sched.exit();
             }

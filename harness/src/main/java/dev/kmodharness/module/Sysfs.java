@@ -32,7 +32,8 @@ final class Sysfs {
     }
 
     /**
-     * Which of {@code names} modprobe counts as loaded (built in, LIVE or COMING), by position.
+     * Which of {@code names} modprobe counts as loaded, by position: built in, LIVE, and on
+     * 5.15 COMING (see {@link dev.kmodharness.release.Release#modprobeCountsComingAsLoaded}).
      * One look at the module list under the kernel lock, however many names (a modprobe's whole
      * dependency list).
      */
@@ -42,7 +43,8 @@ final class Sysfs {
         try {
             for (int i = 0; i < names.size(); i++) {
                 Module mod = k.find(names.get(i));
-                if (mod != null && (mod.state == ModuleState.LIVE || mod.state == ModuleState.COMING)) {
+                if (mod != null && (mod.state == ModuleState.LIVE
+                        || (mod.state == ModuleState.COMING && k.release.modprobeCountsComingAsLoaded()))) {
                     loaded.set(i);
                 }
             }

@@ -11,15 +11,19 @@ import static dev.kmodharness.api.Errno.EWOULDBLOCK;
 final class Unload {
 
     private final ModuleList k;
+    private final Async async;
 
-    Unload(ModuleList k) {
+    Unload(ModuleList k, Async async) {
         this.k = k;
+        this.async = async;
     }
 
     /**
      * delete_module: refuses a module others use (-EWOULDBLOCK), one not LIVE (-EBUSY), one
      * with an init but no exit (-EBUSY), one whose references are held (-EWOULDBLOCK); else
-     * GOING, its exit run on the calling thread with no lock held, freed, module_wq woken.
+     * try_stop_module takes the base reference (module_refcount() reads -1 from now on) and
+     * marks it GOING; its exit runs on the calling thread with no lock held; then the GOING
+     * notifier, async_synchronize_full (no timeout), free_module and module_wq woken.
      *
      * @return 0, or a negative errno (-ENOENT when it is not loaded)
      */
@@ -45,13 +49,19 @@ final class Unload {
                 if (mod.refcnt != 0) {
                     return -EWOULDBLOCK;
                 }
-                k.setState(mod, ModuleState.GOING);
+                // try_release_module_ref: refcnt drops to 0, module_refcount() to -1
+                mod.refcnt = -1;
+                k.setStateQuietly(mod, ModuleState.GOING);
             } finally {
                 k.sched.unlock();
             }
             runExit(mod);
             k.sched.lock();
             try {
+                k.notify(mod, ModuleState.GOING);
+                if (async.pending()) {
+                    async.synchronizeFull(null, "rmmod " + mod.name + " (async_synchronize_full)");
+                }
                 freeModule(mod);
             } finally {
                 k.sched.unlock();

@@ -28,7 +28,8 @@ import org.w3c.dom.NodeList;
 
 /**
  * Every report over the seed in small: a's init requests b, and b needs four of a's symbols,
- * so b waits 4 x 30 s for a to leave COMING and fails with -EBUSY; a goes LIVE at 120 s.
+ * so b waits 4 x 30 s for a to leave COMING and fails with -EBUSY; each wait ends on the timer
+ * wheel's next 512-jiffy boundary (31.712 s from boot, then 30.72 s apart); a goes LIVE at 123.872 s.
  * Virtual clock: every kernel time is exact.
  */
 @Timeout(20)
@@ -64,10 +65,10 @@ class SeedReportsTest {
         List<String> lines = Blame.render(records).lines().toList();
 
         assertEquals(2, lines.size(), String.join("\n", lines));
-        assertTrue(lines.get(0).startsWith("   120.000s a  real "), lines.get(0));
+        assertTrue(lines.get(0).startsWith("   123.872s a  real "), lines.get(0));
         assertTrue(lines.get(0).endsWith("  waited   0.000s"), lines.get(0));
         assertTrue(lines.get(1).startsWith("     0.000s b  real "), lines.get(1));
-        assertTrue(lines.get(1).endsWith("  waited 120.000s  err -16, init did not run"), lines.get(1));
+        assertTrue(lines.get(1).endsWith("  waited 123.872s  err -16, init did not run"), lines.get(1));
     }
 
     @Test
@@ -76,13 +77,13 @@ class SeedReportsTest {
                 The time when a load, request or wait began is printed after the "@" character.
                 The time it took is printed after the "+" character (kernel time).
 
-                a @0.000s +120.000s
-                └─request_module(b) @0.000s +120.000s returned 256
-                  └─b @0.000s +120.000s err -16
-                    └─wait a_four (a COMING) @90.000s +30.000s timed out, err -16; a is above: cycle
-                      └─wait a_three (a COMING) @60.000s +30.000s timed out, err -16; a is above: cycle
-                        └─wait a_two (a COMING) @30.000s +30.000s timed out, err -16; a is above: cycle
-                          └─wait a_one (a COMING) @0.000s +30.000s timed out, err -16; a is above: cycle
+                a @0.000s +123.872s
+                └─request_module(b) @0.000s +123.872s returned 256
+                  └─b @0.000s +123.872s err -16
+                    └─wait a_four (a COMING) @93.152s +30.720s timed out, err -16; a is above: cycle
+                      └─wait a_three (a COMING) @62.432s +30.720s timed out, err -16; a is above: cycle
+                        └─wait a_two (a COMING) @31.712s +30.720s timed out, err -16; a is above: cycle
+                          └─wait a_one (a COMING) @0.000s +31.712s timed out, err -16; a is above: cycle
                 """, CriticalChain.render(records));
 
         List<CriticalChain.Link> chain = CriticalChain.compute(records);
@@ -99,7 +100,7 @@ class SeedReportsTest {
         assertEquals(initcallDmesg, rendered.lines().toList());
         assertTrue(initcallDmesg.get(0).matches("\\[    0\\.000000\\] calling  Init\\.<clinit> \\[a\\] @ \\d+"),
                 initcallDmesg.get(0));
-        assertEquals("[  120.000000] initcall Init.<clinit> [a] returned 0 after 120000000 usecs", initcallDmesg.get(1));
+        assertEquals("[  123.872000] initcall Init.<clinit> [a] returned 0 after 123872000 usecs", initcallDmesg.get(1));
     }
 
     @Test
@@ -108,7 +109,7 @@ class SeedReportsTest {
 
         assertEquals(2, lines.size());
         assertTrue(lines.get(0).matches("\\[    0\\.000000\\] calling  a_init \\[a\\] @ \\d+"), lines.get(0));
-        assertEquals("[  120.000000] initcall a_init [a] returned 0 after 120000000 usecs", lines.get(1));
+        assertEquals("[  123.872000] initcall a_init [a] returned 0 after 123872000 usecs", lines.get(1));
     }
 
     @Test
@@ -141,12 +142,12 @@ class SeedReportsTest {
         Map<String, Object> firstWait = event(events, "wait a_one (a COMING)");
         assertEquals("wait", firstWait.get("cat"));
         assertEquals(0.0, firstWait.get("ts"));
-        assertEquals(30_000_000.0, firstWait.get("dur"), "30 s in microseconds");
+        assertEquals(31_712_000.0, firstWait.get("dur"), "31.712 s in microseconds");
         assertEquals(-16.0, ((Map<String, Object>) firstWait.get("args")).get("err"));
-        assertEquals(90_000_000.0, event(events, "wait a_four (a COMING)").get("ts"));
+        assertEquals(93_152_000.0, event(events, "wait a_four (a COMING)").get("ts"));
 
         Map<String, Object> init = event(events, "init a");
-        assertEquals(120_000_000.0, init.get("dur"));
+        assertEquals(123_872_000.0, init.get("dur"));
         Map<String, Object> request = event(events, "request_module(b)");
         assertEquals(init.get("tid"), request.get("tid"), "the request is on the track of the task that made it");
         assertEquals("X", event(events, "load b").get("ph"));
@@ -166,7 +167,7 @@ class SeedReportsTest {
         for (Element wait : waits) {
             assertEquals("url(#hatch)", wait.getAttribute("fill"));
         }
-        assertEquals("wait a_one (a COMING) +30.000s, timed out: err -16",
+        assertEquals("wait a_one (a COMING) +31.712s, timed out: err -16",
                 waits.get(0).getElementsByTagName("title").item(0).getTextContent());
         assertEquals(1, byClass(doc, "rect", "init").size());
         assertEquals(1, byClass(doc, "rect", "req").size());
