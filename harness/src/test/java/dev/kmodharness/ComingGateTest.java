@@ -2,7 +2,6 @@ package dev.kmodharness;
 
 import static dev.kmodharness.Scenarios.LIVE;
 import static dev.kmodharness.Scenarios.NOT_LOADED;
-import static dev.kmodharness.Scenarios.SECOND;
 import static dev.kmodharness.Scenarios.boot;
 import static dev.kmodharness.Scenarios.module;
 import static dev.kmodharness.Scenarios.moduleLoaderDmesg;

@@ -61,7 +61,7 @@ class CliTest {
         List<String> pairs = Sets.seedPairs();
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < pairs.size(); i++) {
-            lines.add(Dmesg.format((i / 2 + 1) * SYMBOL_TIMEOUT, pairs.get(i)));
+            lines.add(Dmesg.format(Sets.FIRST_WAIT + (i / 2) * Sets.WHEEL_GAP, pairs.get(i)));
         }
         return lines;
     }

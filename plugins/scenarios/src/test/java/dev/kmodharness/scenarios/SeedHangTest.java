@@ -2,7 +2,9 @@ package dev.kmodharness.scenarios;
 
 import static dev.kmodharness.scenarios.Sets.GAVE_UP;
 import static dev.kmodharness.scenarios.Sets.SEED_SYMBOLS;
+import static dev.kmodharness.scenarios.Sets.FIRST_WAIT;
 import static dev.kmodharness.scenarios.Sets.SYMBOL_TIMEOUT;
+import static dev.kmodharness.scenarios.Sets.WHEEL_GAP;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -54,7 +56,7 @@ class SeedHangTest {
             assertTrue(kernel.now() >= 4 * SYMBOL_TIMEOUT, () -> "kernel time after awaitIdle: " + kernel.now());
             assertSeedHang(kernel, start, 0);
             // the virtual clock is exact: i915 went LIVE the moment kvmgt gave up on its last symbol
-            assertEquals(start + 4 * SYMBOL_TIMEOUT, liveAt);
+            assertEquals(start + FIRST_WAIT + 3 * WHEEL_GAP, liveAt);
 
             byte[] dmesg = String.join("\n", kernel.dmesg()).getBytes(UTF_8);
             if (repetition.getCurrentRepetition() == 1 || firstDmesg == null) {
@@ -131,9 +133,10 @@ class SeedHangTest {
 
     /**
      * dmesg holds the seed's four pairs in the seed's order and nothing else of their kind, each
-     * pair's lines adjacent; each pair is printed 30 s of kernel time after the previous one,
-     * late by at most {@code tolerance} ns, never early; the first at least 30 s after
-     * {@code start} (exactly, when {@code tolerance} is 0: the virtual clock); kvmgt is not loaded
+     * pair's lines adjacent; each pair is printed at least 30 s of kernel time after the previous
+     * one, late by at most {@code tolerance} ns; under the virtual clock ({@code tolerance} 0)
+     * exactly as the timer wheel ends the waits, 31.712 s after {@code start} and then 30.72 s
+     * apart; kvmgt is not loaded
      * and i915 is LIVE.
      */
     static void assertSeedHang(Kernel kernel, long start, long tolerance) {
@@ -157,12 +160,15 @@ class SeedHangTest {
             assertEquals(at.get(2 * i) + 1, at.get(2 * i + 1), where + "its two lines are not adjacent");
             assertTrue(unknown.text().endsWith("(err -16)"), where + unknown.text());
 
-            // each wait is 30 s from its start, and starts after the previous pair was printed
+            // each wait is at least 30 s from its start, and starts after the previous pair was
+            // printed; the timer wheel ends it on the next 512-jiffy boundary after 30 s
             long gap = gaveUp.nanos() - previous;
             assertTrue(gap >= SYMBOL_TIMEOUT, where + "gap " + gap + " ns");
-            // the first wait starts once modprobe has read and linked the JARs: real time, on the
-            // real clock; from one pair to the next there is only the next symbol's lookup
-            if (i > 0 || tolerance == 0) {
+            if (tolerance == 0) {
+                assertEquals(i == 0 ? FIRST_WAIT : WHEEL_GAP, gap, where + "gap " + gap + " ns");
+            } else if (i > 0) {
+                // the first wait starts once modprobe has read and linked the JARs: real time, on
+                // the real clock; from one pair to the next there is only the next symbol's lookup
                 assertTrue(gap - SYMBOL_TIMEOUT <= tolerance, where + "gap " + gap + " ns");
             }
             long apart = unknown.nanos() - gaveUp.nanos();

@@ -28,6 +28,18 @@ final class Sets {
     /** resolve_symbol_wait's timeout, 30 * HZ. */
     static final long SYMBOL_TIMEOUT = 30 * SECOND;
 
+    /**
+     * One 30 s wait as the timer wheel ends it at HZ=250 when it starts on a 512-jiffy boundary:
+     * 7,500 jiffies lands in level 3 (granularity 512) and fires at 7,680: 30.72 s.
+     */
+    static final long WHEEL_GAP = 30_720_000_000L;
+
+    /**
+     * The first wait, from boot: jiffies start at INITIAL_JIFFIES (-300 * HZ), 264 jiffies past a
+     * 512-jiffy boundary, so 7,500 jiffies from there end on the boundary 7,928 jiffies away.
+     */
+    static final long FIRST_WAIT = 31_712_000_000L;
+
     private Sets() {
     }
 
