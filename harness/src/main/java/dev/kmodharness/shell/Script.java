@@ -74,6 +74,10 @@ public final class Script {
     record Wait() implements Command {
     }
 
+    /** {@code uname} (the kernel's name) or {@code uname -r} (its release). */
+    record Uname(boolean release) implements Command {
+    }
+
     /**
      * Parses and validates every line.
      *
@@ -130,6 +134,7 @@ public final class Script {
             case "wait" -> noArguments(number, text, args, new Wait());
             case "cat" -> cat(number, text, args);
             case "sleep" -> sleep(number, text, args);
+            case "uname" -> args.equals(List.of("-r")) ? new Uname(true) : noArguments(number, text, args, new Uname(false));
             default -> throw new ScriptException(number, "unknown command '" + name + "'");
         };
         if (background && command instanceof Wait) {

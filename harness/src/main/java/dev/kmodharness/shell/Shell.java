@@ -171,6 +171,8 @@ public final class Shell {
             return cat(c);
         } else if (command instanceof Script.Sleep c) {
             return sleep(c);
+        } else if (command instanceof Script.Uname c) {
+            return print(c.release() ? kernel.release().uname() + "\n" : "Linux\n");
         }
         throw new IllegalStateException("not a command a line runs: " + command); // wait: the run loop's
     }

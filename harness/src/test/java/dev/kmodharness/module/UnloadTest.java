@@ -48,6 +48,35 @@ class UnloadTest {
         }
     }
 
+    /**
+     * try_release_module_ref takes the base reference before the exit runs: module_refcount()
+     * reads -1 ("Unloading" in /proc/modules) while the module goes; delete_module calls the
+     * GOING notifier after module_exit. The notifier runs on the unloading thread with the
+     * kernel lock held, which is why this test may read the kernel from it.
+     */
+    @Test
+    void anUnloadingModulesRefcountIsMinusOneAndItsGoingNotifierFollowsItsExit() throws Exception {
+        plugin("a").license("GPL").exit().writeTo(dir);
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<Kernel> booted = new java.util.concurrent.atomic.AtomicReference<>();
+        try (Kernel kernel = Kernel.builder().modules(dir).notifier(e -> {
+            if (e.state() == ModuleState.GOING) {
+                Kernel k = booted.get();
+                seen.add(k.dmesg().get(k.dmesg().size() - 1) + " | refcnt " + k.module("a").orElseThrow().refcnt()
+                        + " | " + k.procModules().strip());
+            }
+        }).build()) {
+            booted.set(kernel);
+            assertEquals(0, kernel.modprobe("a").status());
+            assertEquals(0, kernel.rmmod("a"));
+
+            assertEquals(1, seen.size(), seen::toString);
+            assertTrue(seen.get(0).startsWith("[    0.000000] a: exit | refcnt -1 | a "), seen::toString);
+            assertTrue(seen.get(0).endsWith(" -1 - Unloading 0x0000000000000000"), seen::toString);
+            assertTrue(kernel.state("a").isEmpty());
+        }
+    }
+
     @Test
     void referencesHeldWithTryModuleGetBlockUnload() throws Exception {
         plugin("a").license("GPL").exit().writeTo(dir);
