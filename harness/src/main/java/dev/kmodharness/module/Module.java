@@ -35,6 +35,10 @@ final class Module implements ModuleLinkage {
     final Deque<Module> holders = new ArrayDeque<>();
     /** target_list: modules this one uses, most recent first. Guarded by the kernel lock. */
     final Deque<Module> uses = new ArrayDeque<>();
+    /** TAINT_PROPRIETARY_MODULE in mod->taints: its license, or inherited. Guarded by the kernel lock. */
+    boolean proprietaryTaint;
+    /** using_gplonly_symbols: it linked an EXPORT_SYMBOL_GPL symbol. Guarded by the kernel lock. */
+    boolean usingGplOnlySymbols;
     /** This load's timing record. Guarded by the kernel lock. */
     Timings.Recorder record;
     /** async_probe=1 given: init does not wait for async work. Set before init. */
@@ -61,12 +65,13 @@ final class Module implements ModuleLinkage {
         this.name = image.name();
         this.builtin = builtin;
         this.gplCompatible = Licenses.isGplCompatible(image.license());
+        this.proprietaryTaint = !gplCompatible;
     }
 
     ModuleInfo info() {
         return new ModuleInfo(name, image.size(), refcnt,
                 holders.stream().map(m -> m.name).toList(), uses.stream().map(m -> m.name).toList(),
-                state, builtin, image.initClass() != null && image.exitClass() == null, !gplCompatible);
+                state, builtin, image.initClass() != null && image.exitClass() == null, proprietaryTaint);
     }
 
     @Override

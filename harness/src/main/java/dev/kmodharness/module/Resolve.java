@@ -79,18 +79,51 @@ final class Resolve {
         return r;
     }
 
-    /** resolve_symbol: find_symbol, the GPL check, then ref_module. Lock held; never waits. */
+    /**
+     * resolve_symbol: find_symbol (a module tainted proprietary does not see GPL-only symbols),
+     * inherit_taint, then ref_module. Lock held; never waits.
+     */
     private void resolveSymbol(Module mod, MemberRef ref, Resolution r) {
         SymbolTable.Entry<Module> entry = k.symbols.find(ref);
         r.symbol = entry == null ? ref.name() : entry.symbol().name();
         r.owner = entry == null ? null : entry.owner();
-        if (entry == null || (entry.symbol().gpl() && !mod.gplCompatible)) {
+        if (entry == null || (entry.symbol().gpl() && mod.proprietaryTaint)) {
             r.err = -ENOENT;
-        } else if (entry.owner().builtin) {
+            return;
+        }
+        if (entry.symbol().gpl()) {
+            mod.usingGplOnlySymbols = true;
+        }
+        if (entry.owner().builtin) {
             r.err = 0;
+        } else if (!inheritTaint(mod, entry.owner(), r.symbol)) {
+            r.err = -ENOENT;
         } else {
             r.err = refcnt.refModule(mod, entry.owner(), mod.name + " resolving " + r.symbol);
         }
+    }
+
+    /**
+     * inherit_taint: a module using a proprietary module's symbols is tainted proprietary too,
+     * with a warning, unless it uses GPL-only symbols, when the symbol is refused. The symbol's
+     * name is in both messages since v5.19 (see {@link dev.kmodharness.release.Release}). Lock held.
+     */
+    private boolean inheritTaint(Module mod, Module owner, String symbol) {
+        if (!owner.proprietaryTaint) {
+            return true;
+        }
+        String symbols = k.release.inheritTaintNamesSymbol() ? "symbols " + symbol : "symbols";
+        if (mod.usingGplOnlySymbols) {
+            k.dmesg.printk(mod.name + ": module using GPL-only symbols uses " + symbols + " from proprietary module "
+                    + owner.name + ".");
+            return false;
+        }
+        if (!mod.proprietaryTaint) {
+            k.dmesg.printk(mod.name + ": module uses " + symbols + " from proprietary module " + owner.name
+                    + ", inheriting taint.");
+            mod.proprietaryTaint = true;
+        }
+        return true;
     }
 
     /**
