@@ -10,14 +10,45 @@ final class RequestModule {
 
     private final ModuleList k;
     private final Async async;
+    private final Taint taint;
     private final Modules.Requester requester;
     /** WARN_ON_ONCE(wait && current_is_async()) fired. Guarded by the kernel lock. */
     private boolean warnedAsyncRequest;
 
-    RequestModule(ModuleList k, Async async, Modules.Requester requester) {
+    RequestModule(ModuleList k, Async async, Taint taint, Modules.Requester requester) {
         this.k = k;
         this.async = async;
+        this.taint = taint;
         this.requester = requester;
+    }
+
+    /**
+     * The WARN as kernel/panic.c's __warn prints it: the cut line, "WARNING: CPU: %d PID: %d at
+     * %s:%d %pS", the modules linked in (print_modules, with module_flags' taint letters and
+     * + or -), the task's line as dump_stack begins it, and the end marker. The harness has no
+     * registers or stack to dump, and one CPU; the line is that of the WARN_ON_ONCE in the
+     * release's kmod.c (kernel/kmod.c:136 up to 2023, then kernel/module/kmod.c). Lock held.
+     */
+    private String warning() {
+        Thread current = Thread.currentThread();
+        int pid = k.sched.pid(current);
+        StringBuilder linked = new StringBuilder("Modules linked in:");
+        for (Module m : k.list.values()) {
+            if (m.state == ModuleState.UNFORMED) {
+                continue;
+            }
+            String flags = (m.proprietaryTaint ? "P" : "")
+                    + (m.state == ModuleState.COMING ? "+" : m.state == ModuleState.GOING ? "-" : "");
+            // the module list is newest first
+            linked.insert("Modules linked in:".length(), " " + m.name + (flags.isEmpty() ? "" : "(" + flags + ")"));
+        }
+        String where = k.release.kmodSource() + (k.release.kmodSource().equals("kernel/kmod.c") ? ":136" : ":135");
+        return "------------[ cut here ]------------\n"
+                + "WARNING: CPU: 0 PID: " + pid + " at " + where + " __request_module\n"
+                + linked + "\n"
+                + "CPU: 0 PID: " + pid + " Comm: " + current.getName() + " " + (taint.proprietary() ? "Tainted: P" : "Not tainted")
+                + " " + k.release.uname() + " #1\n"
+                + "---[ end trace 0000000000000000 ]---";
     }
 
     /** __request_module on behalf of {@code mod}. No lock held; waits for modprobe if {@code wait}. */
@@ -30,10 +61,7 @@ final class RequestModule {
             if (wait && async.currentIsAsync() && !warnedAsyncRequest) {
                 // WARN_ON_ONCE(wait && current_is_async()) in __request_module
                 warnedAsyncRequest = true;
-                k.dmesg.printk("------------[ cut here ]------------\n"
-                        + "WARNING: at kernel/module/kmod.c __request_module: synchronous request_module(" + name
-                        + ") from async work of " + mod.name + " [" + Thread.currentThread().getName() + "]\n"
-                        + "---[ end trace ]---");
+                k.dmesg.printk(warning());
             }
             if (mod.record != null) {
                 pending = mod.record.requesting(name, wait, k.sched.comm(Thread.currentThread()));

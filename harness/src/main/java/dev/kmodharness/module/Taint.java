@@ -14,6 +14,11 @@ final class Taint {
         this.k = k;
     }
 
+    /** test_taint(TAINT_PROPRIETARY_MODULE). Lock held. */
+    boolean proprietary() {
+        return taintedProprietary;
+    }
+
     /** module_license_taint_check: the first non-GPL module taints the kernel. Lock held. */
     void moduleLicenseTaintCheck(Module mod) {
         if (mod.gplCompatible) {
