@@ -88,19 +88,28 @@ public final class Modprobe {
     }
 
     /**
-     * {@code modprobe -r NAME}: removes NAME, then every module it depends on (depmod order)
-     * that is now unused; those still in use are left, quietly, as modprobe does.
+     * {@code modprobe -r NAME}, as kmod's tools/modprobe.c rmmod and rmmod_do_module: a name the
+     * index does not know is "not found"; a built-in is refused; a known module that is not
+     * loaded is nothing to do (exit 0, silent, without --first-time); one whose refcount is
+     * above 0 ("in use": holders, references, or a load still running its init) is refused;
+     * else delete_module, whose error libkmod reports (a module already unloading, refcount -1,
+     * gets -EBUSY there). Then every module it depended on (depmod order) that is now unused is
+     * removed; those still in use are left, quietly.
      */
     public static Result remove(Depmod index, Target kernel, String name) {
         String wanted = name.replace('-', '_');
+        if (index.find(wanted).isEmpty() && !kernel.isBuiltin(wanted)) {
+            // kmod_module_new_from_lookup found nothing
+            return new Result(1, List.of("modprobe: FATAL: Module " + name + " not found."));
+        }
         if (kernel.isBuiltin(wanted)) {
             return new Result(1, List.of("modprobe: FATAL: Module " + wanted + " is builtin."));
         }
         Optional<ModuleInfo> info = kernel.info(wanted);
-        if (info.isEmpty() || info.get().state() != ModuleState.LIVE) {
-            return new Result(1, List.of("modprobe: FATAL: Module " + wanted + " is not in kernel."));
+        if (info.isEmpty()) {
+            return new Result(0, List.of());
         }
-        if (info.get().refcnt() > 0 || !info.get().holders().isEmpty()) {
+        if (info.get().refcnt() > 0) {
             return new Result(1, List.of("modprobe: FATAL: Module " + wanted + " is in use."));
         }
         int err = kernel.rmmod(wanted);
