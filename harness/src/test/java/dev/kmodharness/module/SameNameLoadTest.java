@@ -29,7 +29,7 @@ class SameNameLoadTest {
     @TempDir
     Path elsewhere;
 
-    @RepeatedTest(10)
+    @RepeatedTest(20)
     void onCurrentKernelsASecondFileOfAComingModuleWhoseInitFailsGetsEbusy() throws Exception {
         Path jar = plugin("a").license("GPL").msleep(5_000).printk("a: init").fails(-19).writeTo(dir);
         Path copy = Files.copy(jar, elsewhere.resolve("a.jar"));
@@ -44,7 +44,7 @@ class SameNameLoadTest {
         }
     }
 
-    @RepeatedTest(10)
+    @RepeatedTest(20)
     void onCurrentKernelsTwoLoadsOfTheSameFileRunOneInitAndBothGetItsResult() throws Exception {
         Path jar = plugin("a").license("GPL").msleep(5_000).printk("a: init").fails(-19).writeTo(dir);
         try (Kernel kernel = Kernel.builder().modules(dir).release(Release.V6_12).build()) {
@@ -57,7 +57,7 @@ class SameNameLoadTest {
         }
     }
 
-    @RepeatedTest(10)
+    @RepeatedTest(20)
     void on515ASecondLoadWaitsForTheFirstToGoAndThenLoadsAfresh() throws Exception {
         Path jar = plugin("a").license("GPL").msleep(5_000).printk("a: init").fails(-19).writeTo(dir);
         try (Kernel kernel = Kernel.builder().modules(dir).release(Release.V5_15).build()) {
@@ -71,7 +71,7 @@ class SameNameLoadTest {
         }
     }
 
-    @RepeatedTest(10)
+    @RepeatedTest(20)
     void secondLoadOfAnUnformedModuleWaitsForItAndGetsEexist() throws Exception {
         // x's init starts two modprobes of b at time 0 and stays COMING for 10 s. One load of b
         // sits UNFORMED, resolving x_sym; the other finds it there and waits on it.

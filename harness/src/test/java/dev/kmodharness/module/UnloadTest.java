@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,7 +55,7 @@ class UnloadTest {
      * GOING notifier after module_exit. The notifier runs on the unloading thread with the
      * kernel lock held, which is why this test may read the kernel from it.
      */
-    @Test
+    @RepeatedTest(20)
     void anUnloadingModulesRefcountIsMinusOneAndItsGoingNotifierFollowsItsExit() throws Exception {
         plugin("a").license("GPL").exit().writeTo(dir);
         List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -82,7 +83,7 @@ class UnloadTest {
      * rmmod_do_module refuses a module in use. (The caller is a task, so virtual time stands
      * still and the init's msleep goes on.)
      */
-    @Test
+    @RepeatedTest(20)
     void modprobeRemoveOfAModuleStillLoadingSaysItIsInUse() throws Exception {
         plugin("slow").license("GPL").msleep(5_000).exit().writeTo(dir);
         try (Kernel kernel = Kernel.builder().modules(dir).build()) {

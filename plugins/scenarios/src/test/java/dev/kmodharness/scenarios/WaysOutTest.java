@@ -139,7 +139,7 @@ class WaysOutTest {
      * timer fires and finds i915 LIVE, with no message), and kvmgt's own init queued nothing, so
      * it goes LIVE without waiting: no hang, no cycle, only the WARN.
      */
-    @RepeatedTest(10)
+    @RepeatedTest(20)
     void asyncProbeAloneOn515EndsWithBothLive() throws Exception {
         try (Kernel kernel = Kernel.builder().modules(Sets.gvtAsync()).release(Release.V5_15).build()) {
             assertEquals(new Modprobe.Result(0, List.of()), kernel.modprobe("i915", "enable_gvt=1"));
@@ -155,7 +155,7 @@ class WaysOutTest {
      * the cycle. (If modprobe kvmgt saw i915 still COMING, today's modprobe inserts i915 again
      * and that insert waits for the first, the same file: the cycle closes there instead.)
      */
-    @RepeatedTest(10)
+    @RepeatedTest(20)
     void asyncProbeAloneOn612HangsForGood() throws Exception {
         try (Kernel kernel = Kernel.builder().modules(Sets.gvtAsync()).release(Release.V6_12).build()) {
             // modprobe i915 itself never returns: i915's init waits in async_synchronize_full
@@ -231,7 +231,7 @@ class WaysOutTest {
     }
 
     /** async_probe=1 on i915 alone, on 5.15: kvmgt's init queued no async work, so it does not wait. */
-    @RepeatedTest(10)
+    @RepeatedTest(20)
     void asyncProbeOnI915AloneOn515EndsWithBothLive() throws Exception {
         try (Kernel kernel = Kernel.builder().modules(Sets.gvtAsync()).release(Release.V5_15).build()) {
             assertEquals(new Modprobe.Result(0, List.of()), kernel.modprobe("i915", "enable_gvt=1", "async_probe=1"));
