@@ -27,6 +27,10 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--modules", paramLabel = "DIR", required = true, description = "The modules directory.")
     Path modules;
 
+    @Option(names = "--kernel", paramLabel = "5.15|6.12", defaultValue = "5.15",
+            description = "The release whose async_synchronize_full rule applies (default: ${DEFAULT-VALUE}).")
+    String kernel;
+
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
             description = "The symbol timeout each wait costs (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
@@ -44,6 +48,14 @@ final class CheckCommand implements Callable<Integer> {
             out.printf("%s: init calls %s(\"%s\")%n", request.from(),
                     request.synchronous() ? "request_module" : "request_module_nowait", request.module());
         }
+        for (StaticCheck.WorkRequest request : StaticCheck.workRequests(index)) {
+            out.printf("%s: %s work calls request_module(\"%s\")%n", request.from(),
+                    request.async() ? "async_schedule" : "schedule_work", request.module());
+        }
+        List<String> asyncCycles = StaticCheck.asyncCycles(index, dev.kmodharness.release.Release.of(kernel));
+        for (String cycle : asyncCycles) {
+            out.printf("cycle: %s hangs for good (no timeout)%n", cycle);
+        }
         List<StaticCheck.Cycle> cycles = StaticCheck.cycles(index, timeoutSeconds * 1_000_000_000L);
         for (StaticCheck.Cycle cycle : cycles) {
             out.printf("cycle: %s hangs %d s (%d symbol%s x %d s)%n", cycle.chain(),
@@ -53,8 +65,9 @@ final class CheckCommand implements Callable<Integer> {
                         String.join(", ", wait.symbols()));
             }
         }
+        int found = cycles.size() + asyncCycles.size();
         out.printf("check: %d module%s, %d cycle%s%n", index.names().size(),
-                index.names().size() == 1 ? "" : "s", cycles.size(), cycles.size() == 1 ? " that hangs" : "s that hang");
-        return cycles.isEmpty() ? 0 : 1;
+                index.names().size() == 1 ? "" : "s", found, found == 1 ? " that hangs" : "s that hang");
+        return found == 0 ? 0 : 1;
     }
 }

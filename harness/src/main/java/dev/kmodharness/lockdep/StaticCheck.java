@@ -1,6 +1,7 @@
 package dev.kmodharness.lockdep;
 
 import dev.kmodharness.kmod.Depmod;
+import dev.kmodharness.release.Release;
 import dev.kmodharness.symbols.ExportedSymbol;
 import dev.kmodharness.symbols.MemberRef;
 import dev.kmodharness.symbols.ModuleImage;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import net.bytebuddy.jar.asm.ClassReader;
 import net.bytebuddy.jar.asm.ClassVisitor;
+import net.bytebuddy.jar.asm.Handle;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
@@ -33,6 +35,13 @@ public final class StaticCheck {
 
     /** A request_module call with a constant name, reachable from a module's init. */
     public record Request(String from, String module, boolean synchronous) {
+    }
+
+    /**
+     * A synchronous request_module with a constant name in work that a module's init queues:
+     * with async_schedule ({@code async}) or schedule_work.
+     */
+    public record WorkRequest(String from, String module, boolean async) {
     }
 
     /**
@@ -65,9 +74,49 @@ public final class StaticCheck {
     public static List<Request> requests(Depmod index) {
         List<Request> requests = new ArrayList<>();
         for (String name : new java.util.TreeSet<>(index.names())) {
-            requests.addAll(requestsFromInit(index.find(name).orElseThrow()));
+            requests.addAll(reach(index.find(name).orElseThrow()).requests);
         }
         return requests;
+    }
+
+    /** Every synchronous request_module in async_schedule and schedule_work work queued by an init. */
+    public static List<WorkRequest> workRequests(Depmod index) {
+        List<WorkRequest> requests = new ArrayList<>();
+        for (String name : new java.util.TreeSet<>(index.names())) {
+            requests.addAll(reach(index.find(name).orElseThrow()).workRequests);
+        }
+        return requests;
+    }
+
+    /**
+     * The cycles through async work that hang for good on {@code release}: M's init queues
+     * async work that requests N and waits for modprobe N, while an init that modprobe N runs
+     * (N's or a dependency's) waits in do_init_module's async_synchronize_full for all async
+     * work, M's included. On 6.12 every init does (67d6212afda2); on 5.15 only one that itself
+     * queued async work (PF_USED_ASYNC). Work from schedule_work is waited for by no init, so it
+     * closes no cycle. Each is "M (async work) -> request_module(N) -> X init
+     * (async_synchronize_full) -> M (async work)". No timeout: they hang for good. Bytecode
+     * cannot tell whether a module will be loaded with async_probe=1: the check assumes not.
+     */
+    public static List<String> asyncCycles(Depmod index, Release release) {
+        List<String> cycles = new ArrayList<>();
+        for (WorkRequest request : workRequests(index)) {
+            String target = request.module().replace('-', '_');
+            if (!request.async() || index.find(target).isEmpty()) {
+                continue;
+            }
+            for (ModuleImage loaded : index.loadOrder(target)) {
+                // the requester is loading already: it is not what modprobe N inits
+                if (loaded.name().equals(request.from())
+                        || (release.syncAsyncOnlyIfInitQueuedAsync() && !reach(loaded).queuesAsync)) {
+                    continue;
+                }
+                cycles.add(request.from() + " (async work) -> request_module(" + target + ") -> " + loaded.name()
+                        + " init (async_synchronize_full) -> " + request.from() + " (async work)");
+                break;
+            }
+        }
+        return cycles;
     }
 
     /** The hanging cycles of a modules directory. */
@@ -169,10 +218,23 @@ public final class StaticCheck {
         return waits.isEmpty() ? null : new Cycle(List.copyOf(modules), List.copyOf(waits), symbols * timeoutNanos);
     }
 
+    /** What an init reaches: its requests, the work it queues, and that work's requests. */
+    private static final class Reach {
+        final List<Request> requests = new ArrayList<>();
+        final List<WorkRequest> workRequests = new ArrayList<>();
+        boolean queuesAsync;
+    }
+
     /** The request_module calls reachable from {@code image}'s init, in code order. */
     static List<Request> requestsFromInit(ModuleImage image) {
+        return reach(image).requests;
+    }
+
+    /** Walks the code reachable from {@code image}'s init, then from each work item it queues. */
+    private static Reach reach(ModuleImage image) {
+        Reach reach = new Reach();
         if (image.initClass() == null) {
-            return List.of();
+            return reach;
         }
         Map<String, MethodFacts> methods = new HashMap<>();
         for (String className : image.classNames()) {
@@ -186,16 +248,33 @@ public final class StaticCheck {
                 }
             }, ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
         }
-        List<Request> found = new ArrayList<>();
+        List<Map.Entry<String, Boolean>> queued = new ArrayList<>();
+        for (MethodFacts facts : walk(methods, key(image.initClass().replace('.', '/'), "<clinit>", "()V"))) {
+            facts.requests.forEach(r -> reach.requests.add(new Request(image.name(), r.getKey(), r.getValue())));
+            queued.addAll(facts.work);
+        }
+        for (Map.Entry<String, Boolean> item : queued) {
+            reach.queuesAsync |= item.getValue();
+            for (MethodFacts facts : walk(methods, item.getKey())) {
+                facts.requests.stream().filter(Map.Entry::getValue)
+                        .forEach(r -> reach.workRequests.add(new WorkRequest(image.name(), r.getKey(), item.getValue())));
+            }
+        }
+        return reach;
+    }
+
+    /** The module's methods reachable from {@code start}, in visiting order. */
+    private static List<MethodFacts> walk(Map<String, MethodFacts> methods, String start) {
+        List<MethodFacts> found = new ArrayList<>();
         Set<String> visited = new HashSet<>();
-        Deque<String> work = new ArrayDeque<>(List.of(key(image.initClass().replace('.', '/'), "<clinit>", "()V")));
+        Deque<String> work = new ArrayDeque<>(List.of(start));
         while (!work.isEmpty()) {
             String method = work.poll();
             if (!visited.add(method) || !methods.containsKey(method)) {
                 continue;
             }
             MethodFacts facts = methods.get(method);
-            facts.requests.forEach(r -> found.add(new Request(image.name(), r.getKey(), r.getValue())));
+            found.add(facts);
             work.addAll(facts.calls);
         }
         return found;
@@ -205,19 +284,33 @@ public final class StaticCheck {
         return owner + "." + name + descriptor;
     }
 
-    /** What one method calls within its module, and the constant-named requests it makes. */
+    /**
+     * What one method calls within its module, the constant-named requests it makes, and the
+     * lambdas of its own module it hands to Kmod.asyncSchedule (true) or Kmod.scheduleWork.
+     */
     private static final class MethodFacts {
         final List<String> calls = new ArrayList<>();
         final List<Map.Entry<String, Boolean>> requests = new ArrayList<>();
+        final List<Map.Entry<String, Boolean>> work = new ArrayList<>();
 
         MethodVisitor visitor(ModuleImage image) {
             return new MethodVisitor(Opcodes.ASM9) {
                 /** The string an ldc just pushed, while nothing else has happened since. */
                 String constant;
+                /** The module method a lambda just made wraps, while nothing else has happened since. */
+                String lambda;
 
                 @Override
                 public void visitLdcInsn(Object value) {
                     constant = value instanceof String s ? s : null;
+                    lambda = null;
+                }
+
+                @Override
+                public void visitInvokeDynamicInsn(String name, String descriptor, Handle bootstrap, Object... args) {
+                    constant = null;
+                    lambda = args.length > 1 && args[1] instanceof Handle h && image.classBytes(h.getOwner().replace('/', '.')) != null
+                            ? key(h.getOwner(), h.getName(), h.getDesc()) : null;
                 }
 
                 @Override
@@ -225,26 +318,33 @@ public final class StaticCheck {
                     if (owner.equals(KMOD) && descriptor.equals("(Ljava/lang/String;)I") && constant != null
                             && (name.equals("requestModule") || name.equals("requestModuleNowait"))) {
                         requests.add(Map.entry(constant, name.equals("requestModule")));
+                    } else if (owner.equals(KMOD) && lambda != null
+                            && (name.equals("asyncSchedule") || name.equals("scheduleWork"))) {
+                        work.add(Map.entry(lambda, name.equals("asyncSchedule")));
                     } else if (image.classBytes(owner.replace('/', '.')) != null) {
                         calls.add(key(owner, name, descriptor));
                         calls.add(key(owner, "<clinit>", "()V"));
                     }
                     constant = null;
+                    lambda = null;
                 }
 
                 @Override
                 public void visitInsn(int opcode) {
                     constant = null;
+                    lambda = null;
                 }
 
                 @Override
                 public void visitVarInsn(int opcode, int var) {
                     constant = null;
+                    lambda = null;
                 }
 
                 @Override
                 public void visitFieldInsn(int opcode, String owner, String name, String descriptor) {
                     constant = null;
+                    lambda = null;
                     if (image.classBytes(owner.replace('/', '.')) != null) {
                         calls.add(key(owner, "<clinit>", "()V"));
                     }
@@ -253,6 +353,7 @@ public final class StaticCheck {
                 @Override
                 public void visitTypeInsn(int opcode, String type) {
                     constant = null;
+                    lambda = null;
                     if (image.classBytes(type.replace('/', '.')) != null) {
                         calls.add(key(type, "<clinit>", "()V"));
                     }
