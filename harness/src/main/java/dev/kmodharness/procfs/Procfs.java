@@ -1,6 +1,7 @@
 package dev.kmodharness.procfs;
 
 import dev.kmodharness.module.ModuleInfo;
+import dev.kmodharness.module.ModuleState;
 import java.util.List;
 
 /** /proc/modules (kernel/module/procfs.c) and lsmod(8)'s table made from it. */
@@ -28,7 +29,8 @@ public final class Procfs {
     /**
      * /proc/modules: {@code name size refcount deps state address}, deps as {@code a,b,}
      * (with {@code [permanent],} for an init without exit) or {@code -}, state Live, Loading or
-     * Unloading, and the (P) flag for a proprietary module. The address is printed as an
+     * Unloading, and for a tainted module module_flags(): (P) for proprietary, (P+) while it
+     * loads, (P-) while it unloads. The address is printed as an
      * unprivileged reader sees it under kptr_restrict: zeros.
      */
     public static String procModules(List<ModuleInfo> modules) {
@@ -43,7 +45,10 @@ public final class Procfs {
                     .append(deps.length() == 0 ? "-" : deps).append(' ')
                     .append(mod.state().procState()).append(" 0x0000000000000000");
             if (mod.proprietary()) {
-                out.append(" (P)");
+                // m_show prints module_flags(mod, buf, true) when the module has taints: the
+                // taint letters, then - while it unloads or + while it loads
+                out.append(" (P").append(mod.state() == ModuleState.GOING ? "-"
+                        : mod.state() == ModuleState.COMING ? "+" : "").append(')');
             }
             out.append('\n');
         }

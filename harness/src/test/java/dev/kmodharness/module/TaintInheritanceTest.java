@@ -1,14 +1,18 @@
 package dev.kmodharness.module;
 
 import static dev.kmodharness.junit.PluginBuilder.plugin;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmodharness.Kernel;
 import dev.kmodharness.release.Release;
+import java.time.Duration;
+import java.util.Optional;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +46,26 @@ class TaintInheritanceTest {
                     kernel.dmesg());
             assertTrue(kernel.module("g").orElseThrow().proprietary());
             assertTrue(kernel.procModules().lines().anyMatch(l -> l.startsWith("g ") && l.endsWith(" (P)")),
+                    kernel.procModules());
+        }
+    }
+
+    /**
+     * /proc/modules prints module_flags() for a tainted module: its taint letters and + while
+     * it loads. (The caller is a task, so virtual time stands still in the init's msleep.)
+     */
+    @RepeatedTest(20)
+    void aProprietaryModuleStillLoadingIsFlaggedPPlus() throws Exception {
+        plugin("slowp").license("Proprietary").msleep(1000).writeTo(dir);
+        try (Kernel kernel = Kernel.builder().modules(dir).build()) {
+            String whileLoading = kernel.task(() -> {
+                kernel.exec("modprobe slowp", () -> kernel.modprobe("slowp"));
+                await().atMost(Duration.ofSeconds(10)).until(() -> kernel.initstate("slowp").equals(Optional.of("coming")));
+                return kernel.procModules();
+            });
+            assertTrue(whileLoading.matches("slowp \\d+ 1 \\[permanent\\], Loading 0x0000000000000000 \\(P\\+\\)\n"), whileLoading);
+            assertTrue(kernel.awaitIdle());
+            assertTrue(kernel.procModules().matches("slowp \\d+ 0 \\[permanent\\], Live 0x0000000000000000 \\(P\\)\n"),
                     kernel.procModules());
         }
     }
