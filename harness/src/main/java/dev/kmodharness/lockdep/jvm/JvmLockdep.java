@@ -33,9 +33,11 @@ import java.util.function.Predicate;
  * <p>Cost while no thread is stuck: each sample reads the threads' states and locks without
  * stacks (no safepoint) and their CPU times. Monitor, lock and join waits name their owner
  * there. Only a thread that is RUNNABLE yet used no CPU since the last sample (how a
- * class-initialization wait looks to ThreadMXBean) makes the sampler take a thread dump; a
- * thread the dump shows is not waiting for a class (blocked in native code, say) is not
- * looked at again until its CPU time moves.
+ * class-initialization wait looks to ThreadMXBean), or a RUNNABLE thread another waits for,
+ * makes the sampler take a thread dump; a thread the dump shows is not waiting for a class
+ * (blocked in native code, say) is not looked at again until its CPU time moves. So a cycle
+ * closed by a class-initialization wait is named at the first or second sample after it
+ * closed, a cycle of monitors, locks and joins at the first.
  *
  * <pre>{@code
  * try (JvmLockdep lockdep = JvmLockdep.builder().period(Duration.ofMillis(100)).onCycle(reports::add).start()) {
@@ -49,6 +51,7 @@ public final class JvmLockdep implements AutoCloseable {
     private final Predicate<Thread> which;
     private final Consumer<DeadlockReport> listener;
     private final boolean stderr;
+    private final boolean verbose;
     private final ScheduledExecutorService sampler;
 
     // Confined to the sampler thread: written and read only by tick().
@@ -70,11 +73,15 @@ public final class JvmLockdep implements AutoCloseable {
         this.which = b.which;
         this.listener = b.listener;
         this.stderr = b.stderr;
+        this.verbose = b.verbose;
         this.sampler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "jvm lockdep");
             t.setDaemon(true);
             return t;
         });
+        // The JVM's management start-up (hundreds of ms) is paid now, in the background,
+        // rather than at the first thread dump, when a cycle waits to be named.
+        sampler.execute(JvmLockdep::warm);
         long nanos = period.toNanos();
         sampler.scheduleAtFixedRate(this::tick, nanos, nanos, TimeUnit.NANOSECONDS);
     }
@@ -121,9 +128,19 @@ public final class JvmLockdep implements AutoCloseable {
         }
     }
 
+    /** Loads and runs once what naming a cycle takes: ThreadMXBean, a thread dump, the graph. */
+    private static void warm() {
+        JvmWaits.threadInfos(List.of(Thread.currentThread()));
+        ThreadDump.take();
+        new WaitForGraph(r -> { }, JvmLockdep::comm);
+    }
+
     /** One sample; on the sampler thread. */
     private void tick() {
         try {
+            if (verbose) {
+                System.err.println("jvm lockdep: sample " + (samples + 1) + ", " + dumps + " thread dumps so far");
+            }
             sample();
         } catch (RuntimeException e) {
             // A thread may end between enumeration and inspection; the next sample sees anew.
@@ -146,7 +163,8 @@ public final class JvmLockdep implements AutoCloseable {
         JvmWaits.Threads threads = new JvmWaits.Threads(live);
         Map<Thread, JvmWait> now = new LinkedHashMap<>();
         Map<Long, Long> cpuNow = new HashMap<>();
-        List<Thread> stalled = new ArrayList<>();
+        Set<Thread> owners = new HashSet<>();
+        boolean[] runnable = new boolean[infos.length];
         for (int i = 0; i < infos.length; i++) {
             Thread t = chosen.get(i);
             if (infos[i] == null) {
@@ -154,18 +172,28 @@ public final class JvmLockdep implements AutoCloseable {
             }
             cpuNow.put(t.getId(), cpu[i]);
             JvmWait wait = JvmWaits.lockWait(t, infos[i], threads);
-            if (wait != null) {
-                if (wait.owner() != null) {
-                    now.put(t, wait);
-                }
-            } else if (infos[i].getThreadState() == Thread.State.RUNNABLE
-                    && (cpu[i] < 0 || Objects.equals(cpuBefore.get(t.getId()), cpu[i]))) {
-                Edge before = edges.get(t);
-                if (before != null && before.jvmWait.kind() == JvmWait.Kind.CLASS_INIT && cpu[i] >= 0) {
-                    now.put(t, before.jvmWait);
-                } else if (cpu[i] < 0 || !Objects.equals(cleared.get(t.getId()), cpu[i])) {
-                    stalled.add(t);
-                }
+            if (wait != null && wait.owner() != null) {
+                now.put(t, wait);
+                owners.add(wait.owner());
+            }
+            runnable[i] = wait == null && infos[i].getThreadState() == Thread.State.RUNNABLE;
+        }
+        // A thread waiting for a class's initialization is RUNNABLE to ThreadMXBean and uses
+        // no CPU; look at one that used none since the last sample, or that another thread
+        // waits for (joins, or waits on its lock) and so may be in the cycle's last wait.
+        List<Thread> stalled = new ArrayList<>();
+        for (int i = 0; i < infos.length; i++) {
+            if (!runnable[i]) {
+                continue;
+            }
+            Thread t = chosen.get(i);
+            boolean idle = cpu[i] >= 0 && Objects.equals(cpuBefore.get(t.getId()), cpu[i]);
+            Edge before = edges.get(t);
+            if (idle && before != null && before.jvmWait.kind() == JvmWait.Kind.CLASS_INIT) {
+                now.put(t, before.jvmWait);
+            } else if ((idle || cpu[i] < 0 || owners.contains(t))
+                    && (cpu[i] < 0 || !Objects.equals(cleared.get(t.getId()), cpu[i]))) {
+                stalled.add(t);
             }
         }
         if (!stalled.isEmpty()) {
@@ -294,6 +322,7 @@ public final class JvmLockdep implements AutoCloseable {
         private Predicate<Thread> which = JvmLockdep::notJvmInternal;
         private Consumer<DeadlockReport> listener = r -> { };
         private boolean stderr = true;
+        private boolean verbose;
 
         private Builder() {
         }
@@ -322,6 +351,12 @@ public final class JvmLockdep implements AutoCloseable {
         /** Whether reports also go to stderr (default true). */
         public Builder stderr(boolean stderr) {
             this.stderr = stderr;
+            return this;
+        }
+
+        /** Whether each sample prints a line to stderr (default false): what the detector costs. */
+        public Builder verbose(boolean verbose) {
+            this.verbose = verbose;
             return this;
         }
 

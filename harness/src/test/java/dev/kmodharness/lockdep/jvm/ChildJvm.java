@@ -1,5 +1,7 @@
 package dev.kmodharness.lockdep.jvm;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -8,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A child JVM on this test's class path, for cycles no thread can leave: its output (stdout
@@ -48,6 +52,16 @@ final class ChildJvm implements AutoCloseable {
         synchronized (output) {
             return output.toString();
         }
+    }
+
+    /** Waits until the child has printed {@code text}; fails with everything it printed if not. */
+    String awaitOutput(String text, Duration atMost) {
+        try {
+            await().atMost(atMost).until(() -> output().contains(text));
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("no '" + text + "' within " + atMost + "; the child printed:\n" + output(), e);
+        }
+        return output();
     }
 
     private void read() {
