@@ -61,6 +61,8 @@ public final class JvmLockdep implements AutoCloseable {
     private Map<Thread, Edge> edges = new LinkedHashMap<>();
     /** Each cycle reported: its threads and resources, sorted. */
     private final Set<List<String>> reported = new HashSet<>();
+    /** Whether the last search found a cycle a snapshot did not confirm: search again. */
+    private boolean recheck;
 
     // Read by any thread, written by the sampler.
     private final List<DeadlockReport> reports = new CopyOnWriteArrayList<>();
@@ -163,7 +165,6 @@ public final class JvmLockdep implements AutoCloseable {
         JvmWaits.Threads threads = new JvmWaits.Threads(live);
         Map<Thread, JvmWait> now = new LinkedHashMap<>();
         Map<Long, Long> cpuNow = new HashMap<>();
-        Set<Thread> owners = new HashSet<>();
         boolean[] runnable = new boolean[infos.length];
         for (int i = 0; i < infos.length; i++) {
             Thread t = chosen.get(i);
@@ -174,13 +175,11 @@ public final class JvmLockdep implements AutoCloseable {
             JvmWait wait = JvmWaits.lockWait(t, infos[i], threads);
             if (wait != null && wait.owner() != null) {
                 now.put(t, wait);
-                owners.add(wait.owner());
             }
             runnable[i] = wait == null && infos[i].getThreadState() == Thread.State.RUNNABLE;
         }
         // A thread waiting for a class's initialization is RUNNABLE to ThreadMXBean and uses
-        // no CPU; look at one that used none since the last sample, or that another thread
-        // waits for (joins, or waits on its lock) and so may be in the cycle's last wait.
+        // no CPU: look at one that used none since the last sample.
         List<Thread> stalled = new ArrayList<>();
         for (int i = 0; i < infos.length; i++) {
             if (!runnable[i]) {
@@ -191,12 +190,15 @@ public final class JvmLockdep implements AutoCloseable {
             Edge before = edges.get(t);
             if (idle && before != null && before.jvmWait.kind() == JvmWait.Kind.CLASS_INIT) {
                 now.put(t, before.jvmWait);
-            } else if ((idle || cpu[i] < 0 || owners.contains(t))
+            } else if ((idle || cpu[i] < 0)
                     && (cpu[i] < 0 || !Objects.equals(cleared.get(t.getId()), cpu[i]))) {
                 stalled.add(t);
             }
         }
         if (!stalled.isEmpty()) {
+            if (verbose) {
+                System.err.println("jvm lockdep: thread dump for " + stalled.stream().map(JvmLockdep::comm).toList());
+            }
             ThreadDump dump = ThreadDump.take();
             dumps++;
             for (Thread t : stalled) {
@@ -210,11 +212,11 @@ public final class JvmLockdep implements AutoCloseable {
         }
         cleared.keySet().retainAll(cpuNow.keySet());
         cpuBefore = cpuNow;
-        update(now);
+        update(now, threads);
     }
 
     /** Takes the sample's waits as the graph's edges; looks for cycles when they changed. */
-    private void update(Map<Thread, JvmWait> now) {
+    private void update(Map<Thread, JvmWait> now, JvmWaits.Threads threads) {
         long at = System.nanoTime();
         Map<Thread, Edge> next = new LinkedHashMap<>();
         boolean changed = now.size() != edges.size();
@@ -229,17 +231,18 @@ public final class JvmLockdep implements AutoCloseable {
         }
         edges = next;
         waits = now.values().stream().toList();
-        if (changed) {
-            findCycles();
+        if (changed || recheck) {
+            findCycles(threads);
         }
     }
 
     /**
      * Adds the edges to a fresh harness wait-for graph in the order their waits were first
      * seen, so each cycle is found as its last wait closes it, as the harness's lockdep finds
-     * it; reports the cycles not reported before.
+     * it; reports the cycles not reported before, once a consistent snapshot confirms them.
      */
-    private void findCycles() {
+    private void findCycles(JvmWaits.Threads threads) {
+        recheck = false;
         List<DeadlockReport> found = new ArrayList<>();
         WaitForGraph graph = new WaitForGraph(found::add, JvmLockdep::comm);
         List<Map.Entry<Thread, Edge>> ordered = new ArrayList<>(edges.entrySet());
@@ -251,20 +254,46 @@ public final class JvmLockdep implements AutoCloseable {
         }
         for (DeadlockReport cycle : found) {
             List<String> key = cycle.links().stream().map(l -> l.thread() + " " + l.resource()).sorted().toList();
-            if (reported.add(key)) {
-                report(withActivities(cycle, byComm));
+            if (reported.contains(key)) {
+                continue;
+            }
+            DeadlockReport report = confirmed(cycle, byComm, threads);
+            if (report == null) {
+                recheck = true;
+            } else {
+                reported.add(key);
+                report(report);
             }
         }
     }
 
-    /** The cycle with each thread's activity: the innermost frame of code outside the JDK. */
-    private static DeadlockReport withActivities(DeadlockReport cycle, Map<String, Thread> byComm) {
-        List<Thread> threads = cycle.links().stream().map(l -> byComm.get(l.thread())).toList();
-        long[] ids = threads.stream().mapToLong(Thread::getId).toArray();
-        // Stacks for the cycle's threads only: a safepoint once per cycle reported.
-        ThreadInfo[] infos = JvmWaits.mx().getThreadInfo(ids, 64);
+    /**
+     * The cycle, confirmed, with each thread's activity (the innermost frame of code outside
+     * the JDK); null if it does not hold. A sample reads each thread's state at a slightly
+     * different moment, so two brief waits may seem to form a cycle; the stacks of the
+     * cycle's threads are read at one safepoint, and every wait must still be there.
+     */
+    private DeadlockReport confirmed(DeadlockReport cycle, Map<String, Thread> byComm, JvmWaits.Threads threads) {
+        List<Thread> cycleThreads = cycle.links().stream().map(l -> byComm.get(l.thread())).toList();
+        long[] ids = cycleThreads.stream().mapToLong(Thread::getId).toArray();
+        ThreadInfo[] infos = JvmWaits.mx().getThreadInfo(ids, Integer.MAX_VALUE);
+        Map<Thread, ThreadInfo> snapshot = new HashMap<>();
+        for (int i = 0; i < ids.length; i++) {
+            if (infos[i] == null) {
+                return null;
+            }
+            snapshot.put(cycleThreads.get(i), infos[i]);
+        }
         List<DeadlockReport.Link> links = new ArrayList<>();
         for (int i = 0; i < ids.length; i++) {
+            Thread t = cycleThreads.get(i);
+            JvmWait wait = edges.get(t).jvmWait;
+            boolean holds = wait.kind() == JvmWait.Kind.CLASS_INIT
+                    ? JvmWaits.stillWaitsForInit(wait, infos[i], snapshot.get(wait.owner()))
+                    : wait.equals(JvmWaits.lockWait(t, infos[i], threads));
+            if (!holds) {
+                return null;
+            }
             DeadlockReport.Link l = cycle.links().get(i);
             links.add(new DeadlockReport.Link(l.thread(), activity(infos[i]), l.resource()));
         }

@@ -17,6 +17,8 @@ import java.util.function.Predicate;
  */
 public final class JvmWaits {
 
+    private static final String CLASS_INIT = "class initialization of ";
+
     private JvmWaits() {
     }
 
@@ -141,7 +143,25 @@ public final class JvmWaits {
                 break;
             }
         }
-        return new JvmWait(waiter, JvmWait.Kind.CLASS_INIT, "class initialization of " + className, owner);
+        return new JvmWait(waiter, JvmWait.Kind.CLASS_INIT, CLASS_INIT + className, owner);
+    }
+
+    /**
+     * Whether a class-initialization wait seen in a dump still holds in a later snapshot:
+     * the waiter is RUNNABLE with no lock, the owner still runs the class's initializer.
+     */
+    static boolean stillWaitsForInit(JvmWait wait, ThreadInfo waiter, ThreadInfo owner) {
+        if (waiter == null || owner == null || waiter.getThreadState() != Thread.State.RUNNABLE
+                || waiter.getLockInfo() != null) {
+            return false;
+        }
+        String className = wait.resource().substring(CLASS_INIT.length());
+        for (StackTraceElement frame : owner.getStackTrace()) {
+            if (frame.getMethodName().equals("<clinit>") && frame.getClassName().equals(className)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Live threads looked up by id, and by identity for a monitor that is a Thread object. */
