@@ -27,8 +27,12 @@ class FrameworksTest {
 
     private static final long PERIOD_MS = 250;
     private static final Duration PATIENCE = Duration.ofSeconds(20);
-    /** How long each system alone is watched after the cycle closes. */
-    private static final Duration SILENCE = Duration.ofSeconds(2);
+    /**
+     * How long each system alone is watched after the cycle closes: 2 s, or
+     * -Dframeworks.silence=60s for the README's longer watch.
+     */
+    private static final Duration SILENCE = Duration.ofSeconds(Long.parseLong(
+            System.getProperty("frameworks.silence", "2s").replace("s", "")));
     private static final String KVMGT_CALLS = "kvmgt: calling intel_ring_begin";
     private static final String I915 = "drivers.gpu.drm.i915.";
 
@@ -100,7 +104,11 @@ class FrameworksTest {
         }
     }
 
-    private static List<String> osgi(Class<?> frameworkClass, String activation) throws IOException {
+    /**
+     * i915 and kvmgt as OSGi bundles (i915 lazy or not); the java arguments that boot the
+     * framework of {@code frameworkClass} and start i915.
+     */
+    private static List<String> osgiArguments(Class<?> frameworkClass, String activation) throws IOException {
         Path bundles = Files.createDirectories(dir.resolve(frameworkClass.getSimpleName() + "-" + activation));
         List<String> i915 = new ArrayList<>(List.of(
                 "Bundle-ManifestVersion", "2",
@@ -128,26 +136,39 @@ class FrameworksTest {
 
     @Test
     void felix() throws Exception {
-        hangsSilentlyAndIsNamed("Felix", osgi(org.apache.felix.framework.FrameworkFactory.class, "eager"));
+        hangsSilentlyAndIsNamed("Felix", osgiArguments(org.apache.felix.framework.FrameworkFactory.class, "eager"));
     }
 
     @Test
     void equinox() throws Exception {
-        hangsSilentlyAndIsNamed("Equinox", osgi(org.eclipse.osgi.launch.EquinoxFactory.class, "eager"));
+        hangsSilentlyAndIsNamed("Equinox", osgiArguments(org.eclipse.osgi.launch.EquinoxFactory.class, "eager"));
     }
 
     @Test
     void equinoxLazyActivation() throws Exception {
         // kvmgt's call into i915's class triggers i915's lazy activation, which main is still
         // running: Equinox waits for i915's state-change lock, up to its 30 s timeout.
-        hangsSilentlyAndIsNamed("Equinox lazy", osgi(org.eclipse.osgi.launch.EquinoxFactory.class, "lazy"), KVMGT_CALLS,
+        hangsSilentlyAndIsNamed("Equinox lazy", osgiArguments(org.eclipse.osgi.launch.EquinoxFactory.class, "lazy"), KVMGT_CALLS,
                 Pattern.quote("org.eclipse.osgi.container.Module.lockStateChange -> lock "
                         + "java.util.concurrent.locks.ReentrantLock$NonfairSync@") + "[0-9a-f]+");
     }
 
     @Test
     void pf4j() throws Exception {
-        Path plugins = Files.createDirectories(dir.resolve("pf4j"));
+        // PF4J starts a plugin's dependencies first: i915, still starting on main, is started
+        // again on modprobe's thread, whose call into i915's class closes the cycle.
+        hangsSilentlyAndIsNamed("PF4J", pf4jArguments(), "i915: plugin start on thread modprobe kvmgt",
+                Pattern.quote(I915 + "pf4j.I915Plugin.start -> class initialization of " + I915 + "I915Pci"));
+    }
+
+    @Test
+    void jbossModules() throws Exception {
+        hangsSilentlyAndIsNamed("JBoss Modules", jbossModulesArguments());
+    }
+
+    /** i915 and kvmgt as PF4J plugins; the java arguments that load and start i915. */
+    private static List<String> pf4jArguments() {
+        Path plugins = dir.resolve("pf4j");
         PluginJars.write(plugins.resolve("i915.jar"), PluginJars.manifest(
                 "Plugin-Id", "i915",
                 "Plugin-Version", "1.0.0",
@@ -164,22 +185,17 @@ class FrameworksTest {
                 PluginJars.codeSource(org.slf4j.Logger.class).toString(),
                 PluginJars.codeSource(com.github.zafarkhaja.semver.Version.class).toString(),
                 launcher.toString());
-        // PF4J starts a plugin's dependencies first: i915, still starting on main, is started
-        // again on modprobe's thread, whose call into i915's class closes the cycle.
-        hangsSilentlyAndIsNamed("PF4J", List.of("-cp", classPath, Pf4jLaunch.class.getName(),
-                plugins.resolve("i915.jar").toString()),
-                "i915: plugin start on thread modprobe kvmgt",
-                Pattern.quote(I915 + "pf4j.I915Plugin.start -> class initialization of " + I915 + "I915Pci"));
+        return List.of("-cp", classPath, Pf4jLaunch.class.getName(), plugins.resolve("i915.jar").toString());
     }
 
-    @Test
-    void jbossModules() throws Exception {
+    /** i915 and kvmgt as JBoss Modules modules; the java arguments that run i915. */
+    private static List<String> jbossModulesArguments() throws IOException {
         Path repo = dir.resolve("jboss-modules");
         module(repo, "i915", List.of("org.jboss.modules"), "drivers.gpu.drm.i915.jboss.I915Main",
                 PluginJars.classes(FrameworksTest.class, "drivers.gpu.drm.i915", I915 + "jboss"));
         module(repo, "kvmgt", List.of("i915"), null, PluginJars.classes(FrameworksTest.class, I915 + "gvt"));
-        hangsSilentlyAndIsNamed("JBoss Modules", List.of("-jar",
-                PluginJars.codeSource(org.jboss.modules.Module.class).toString(), "-mp", repo.toString(), "i915"));
+        return List.of("-jar", PluginJars.codeSource(org.jboss.modules.Module.class).toString(),
+                "-mp", repo.toString(), "i915");
     }
 
     /** A JBoss Modules module: REPO/NAME/main/module.xml and its JAR beside it. */
