@@ -33,11 +33,13 @@ import java.util.function.Predicate;
  * <p>Cost while no thread is stuck: each sample reads the threads' states and locks without
  * stacks (no safepoint) and their CPU times. Monitor, lock and join waits name their owner
  * there. Only a thread that is RUNNABLE yet used no CPU since the last sample (how a
- * class-initialization wait looks to ThreadMXBean), or a RUNNABLE thread another waits for,
- * makes the sampler take a thread dump; a thread the dump shows is not waiting for a class
- * (blocked in native code, say) is not looked at again until its CPU time moves. So a cycle
- * closed by a class-initialization wait is named at the first or second sample after it
- * closed, a cycle of monitors, locks and joins at the first.
+ * class-initialization wait looks to ThreadMXBean) makes the sampler take a thread dump; a
+ * thread the dump shows is not waiting for a class (blocked in native code, say) is not
+ * looked at again until its CPU time moves. A cycle found is confirmed in one safepoint
+ * snapshot of its threads. So a cycle closed by a class-initialization wait is named at the
+ * second sample after it closed, a cycle of monitors, locks and joins at the first. A report's thread is "name/id" (Java
+ * thread id), its activity the innermost frame outside the JDK, its kernel time 0 (there is
+ * no kernel clock), its closing time the first sample that saw the closing wait.
  *
  * <pre>{@code
  * try (JvmLockdep lockdep = JvmLockdep.builder().period(Duration.ofMillis(100)).onCycle(reports::add).start()) {
@@ -165,7 +167,7 @@ public final class JvmLockdep implements AutoCloseable {
         JvmWaits.Threads threads = new JvmWaits.Threads(live);
         Map<Thread, JvmWait> now = new LinkedHashMap<>();
         Map<Long, Long> cpuNow = new HashMap<>();
-        boolean[] runnable = new boolean[infos.length];
+        List<Thread> stalled = new ArrayList<>();
         for (int i = 0; i < infos.length; i++) {
             Thread t = chosen.get(i);
             if (infos[i] == null) {
@@ -173,25 +175,22 @@ public final class JvmLockdep implements AutoCloseable {
             }
             cpuNow.put(t.getId(), cpu[i]);
             JvmWait wait = JvmWaits.lockWait(t, infos[i], threads);
-            if (wait != null && wait.owner() != null) {
-                now.put(t, wait);
-            }
-            runnable[i] = wait == null && infos[i].getThreadState() == Thread.State.RUNNABLE;
-        }
-        // A thread waiting for a class's initialization is RUNNABLE to ThreadMXBean and uses
-        // no CPU: look at one that used none since the last sample.
-        List<Thread> stalled = new ArrayList<>();
-        for (int i = 0; i < infos.length; i++) {
-            if (!runnable[i]) {
+            if (wait != null) {
+                if (wait.owner() != null) {
+                    now.put(t, wait);
+                }
                 continue;
             }
-            Thread t = chosen.get(i);
+            if (infos[i].getThreadState() != Thread.State.RUNNABLE) {
+                continue;
+            }
+            // A thread waiting for a class's initialization is RUNNABLE to ThreadMXBean and
+            // uses no CPU: look at one that used none since the last sample.
             boolean idle = cpu[i] >= 0 && Objects.equals(cpuBefore.get(t.getId()), cpu[i]);
             Edge before = edges.get(t);
             if (idle && before != null && before.jvmWait.kind() == JvmWait.Kind.CLASS_INIT) {
                 now.put(t, before.jvmWait);
-            } else if ((idle || cpu[i] < 0)
-                    && (cpu[i] < 0 || !Objects.equals(cleared.get(t.getId()), cpu[i]))) {
+            } else if ((idle || cpu[i] < 0) && (cpu[i] < 0 || !Objects.equals(cleared.get(t.getId()), cpu[i]))) {
                 stalled.add(t);
             }
         }
