@@ -148,7 +148,8 @@ class FrameworksTest {
     void equinoxLazyActivation() throws Exception {
         // kvmgt's call into i915's class triggers i915's lazy activation, which main is still
         // running: Equinox waits for i915's state-change lock, up to its 30 s timeout.
-        hangsSilentlyAndIsNamed("Equinox lazy", osgiArguments(org.eclipse.osgi.launch.EquinoxFactory.class, "lazy"), KVMGT_CALLS,
+        hangsSilentlyAndIsNamed("Equinox lazy", osgiArguments(org.eclipse.osgi.launch.EquinoxFactory.class, "lazy"),
+                "kvmgt: loading i915's class",
                 Pattern.quote("org.eclipse.osgi.container.Module.lockStateChange -> lock "
                         + "java.util.concurrent.locks.ReentrantLock$NonfairSync@") + "[0-9a-f]+");
     }
