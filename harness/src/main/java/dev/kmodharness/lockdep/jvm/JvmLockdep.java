@@ -83,8 +83,9 @@ public final class JvmLockdep implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        // The JVM's management start-up (hundreds of ms) is paid now, in the background,
-        // rather than at the first thread dump, when a cycle waits to be named.
+        // ThreadMXBean's start-up is paid now, in the background, rather than at the first
+        // sample. The platform MBean server a thread dump needs (some 400 ms of CPU) is started
+        // by the first dump only: a JVM where no thread looks stuck never pays for it.
         sampler.execute(JvmLockdep::warm);
         long nanos = period.toNanos();
         sampler.scheduleAtFixedRate(this::tick, nanos, nanos, TimeUnit.NANOSECONDS);
@@ -132,11 +133,11 @@ public final class JvmLockdep implements AutoCloseable {
         }
     }
 
-    /** Loads and runs once what naming a cycle takes: ThreadMXBean, a thread dump, the graph. */
+    /** Loads and runs once what each sample takes: ThreadMXBean and the threads' CPU times. */
     private static void warm() {
-        JvmWaits.threadInfos(List.of(Thread.currentThread()));
-        ThreadDump.take();
-        new WaitForGraph(r -> { }, JvmLockdep::comm);
+        List<Thread> self = List.of(Thread.currentThread());
+        JvmWaits.threadInfos(self);
+        CpuTimes.of(self);
     }
 
     /** One sample; on the sampler thread. */

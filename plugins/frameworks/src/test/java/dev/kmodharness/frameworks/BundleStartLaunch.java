@@ -1,5 +1,6 @@
 package dev.kmodharness.frameworks;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +17,7 @@ import org.osgi.framework.launch.FrameworkFactory;
 /**
  * A child JVM's main for the agent's overhead benchmark: boots the OSGi framework on the class
  * path, installs every bundle of a directory, starts them all, and prints how long that took
- * from the start of main. Arguments: where to make the framework's storage, the bundles.
+ * from the start of main and the process's CPU time by then. Arguments: where to make the framework's storage, the bundles.
  */
 public final class BundleStartLaunch {
 
@@ -41,7 +42,11 @@ public final class BundleStartLaunch {
             bundle.start();
         }
         long ms = (System.nanoTime() - begin) / 1_000_000;
-        System.out.println("started " + bundles.size() + " bundles in " + ms + " ms");
+        // CPU time of the whole process (every thread, the JIT's and the agent's too): on a
+        // shared machine a steadier measure than elapsed time.
+        long cpuMs = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1_000_000;
+        System.out.println("started " + bundles.size() + " bundles in " + ms + " ms, process cpu " + cpuMs + " ms");
         framework.stop();
         framework.waitForStop(10_000);
     }
