@@ -84,7 +84,7 @@ public final class JvmLockdep implements AutoCloseable {
             return t;
         });
         // ThreadMXBean's start-up is paid now, in the background, rather than at the first
-        // sample. The platform MBean server a thread dump needs (some 400 ms of CPU) is started
+        // sample. The platform MBean server a thread dump needs (about 300 ms of CPU) is started
         // by the first dump only: a JVM where no thread looks stuck never pays for it.
         sampler.execute(JvmLockdep::warm);
         long nanos = period.toNanos();
