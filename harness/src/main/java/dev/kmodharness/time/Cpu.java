@@ -5,7 +5,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -13,27 +14,29 @@ import java.util.function.BooleanSupplier;
  * scheduling point the {@link ScheduleControl} says which runnable task runs the next step. A
  * task without the CPU waits on its own condition ({@code turn}) until it is handed the CPU.
  *
- * <p>Every field is guarded by the scheduler's kernel lock, and every method is called with it
- * held; the waits release it.
+ * <p>Every field is guarded by the scheduler's kernel lock unless it says otherwise, and every
+ * method but the explorer's ({@code awaitSettled}, {@code abandon}) is called with it held; the
+ * turn waits release it.
  */
 final class Cpu {
 
     private final ScheduleControl control;
-    /** Signalled when the CPU goes free: the schedule may have ended (idle or hung). */
-    private final Condition settled;
+    /** Guards {@code freed}; notified when the CPU goes free: the schedule may have ended. */
+    private final Object free = new Object();
+    /** How many times the CPU went free. Guarded by {@code free}. */
+    private long freed;
     /** The task holding the CPU, or null when it is free. */
     private Task running;
-    /** Steps begun so far: the stall check's sign of progress. */
-    private long steps;
-    /** The schedule was given up (a task stalled): no task gets the CPU again. */
-    private boolean abandoned;
+    /** Steps begun so far: the stall check's sign of progress. Written with the lock held, read without. */
+    private volatile long steps;
+    /** The schedule was given up (a task stalled): no task gets the CPU again. Set without the lock by abandon. */
+    private volatile boolean abandoned;
 
-    Cpu(ScheduleControl control, Condition settled, ClockMode mode) {
+    Cpu(ScheduleControl control, ClockMode mode) {
         if (mode != ClockMode.VIRTUAL) {
             throw new IllegalArgumentException("a schedule needs the virtual clock");
         }
         this.control = control;
-        this.settled = settled;
     }
 
     /** Records an effect of the running step; ignored when no task holds the CPU. */
@@ -103,61 +106,110 @@ final class Cpu {
     }
 
     /**
-     * See {@link Scheduler#awaitSettled}: idle, hung, or no step begun for {@code stallNanos}.
-     * Waits for: the CPU to go free, or the stall bound.
+     * See {@link Scheduler#awaitSettled}: idle, hung, or no step begun for {@code stallNanos}
+     * (a stalled task may hold the kernel lock: this never waits for it longer than that).
+     * Called without the kernel lock. Waits for: the CPU to go free, or the stall bound.
      */
-    Settled awaitSettled(long stallNanos, BooleanSupplier idle, BooleanSupplier hung) {
-        long seen = steps;
-        long left = stallNanos;
+    Settled awaitSettled(ReentrantLock lock, long stallNanos, BooleanSupplier idle, BooleanSupplier hung) {
         while (true) {
-            if (idle.getAsBoolean()) {
-                return Settled.IDLE;
-            }
-            if (hung.getAsBoolean()) {
-                return Settled.HUNG;
-            }
+            long seenFree = freed();
+            long seenSteps;
             try {
-                left = settled.awaitNanos(left);
+                if (!lock.tryLock(stallNanos, TimeUnit.NANOSECONDS)) {
+                    return Settled.STALLED;
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return Settled.STALLED;
             }
-            if (left <= 0) {
-                if (steps == seen) {
-                    return Settled.STALLED;
+            try {
+                if (idle.getAsBoolean()) {
+                    return Settled.IDLE;
                 }
-                seen = steps;
-                left = stallNanos;
+                if (hung.getAsBoolean()) {
+                    return Settled.HUNG;
+                }
+                seenSteps = steps;
+            } finally {
+                lock.unlock();
+            }
+            if (!awaitFree(seenFree, stallNanos) && steps == seenSteps) {
+                return Settled.STALLED;
             }
         }
     }
 
-    /** See {@link Scheduler#abandon}: nobody gets the CPU again; the tasks' threads stay parked, renamed. */
-    List<String> abandon(String label, long stallNanos, Collection<Task> tasks) {
-        List<String> report = new ArrayList<>();
-        if (running != null) {
-            StringBuilder out = new StringBuilder("explore: task ").append(running.comm())
-                    .append(" held the CPU for more than ").append(stallNanos / 1_000_000L)
-                    .append(" ms of real time without reaching a harness event (blocked outside the harness"
-                            + " or spinning); schedule abandoned");
-            StackTraceElement[] stack = running.thread.getStackTrace();
-            for (int i = 0; i < Math.min(stack.length, 16); i++) {
-                out.append("\n    at ").append(stack[i]);
+    /** The number of times the CPU went free. */
+    private long freed() {
+        synchronized (free) {
+            return freed;
+        }
+    }
+
+    /** Waits for: the CPU to go free after {@code seen}, or {@code nanos}. Returns whether it did. */
+    private boolean awaitFree(long seen, long nanos) {
+        long end = System.nanoTime() + nanos;
+        synchronized (free) {
+            while (freed == seen) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(free, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
             }
-            report.add(out.toString());
+            return true;
         }
+    }
+
+    /**
+     * See {@link Scheduler#abandon}: nobody gets the CPU again; the tasks' threads stay parked,
+     * renamed. Null when the kernel lock stays held (by the stalled task) for a second.
+     */
+    List<String> abandon(ReentrantLock lock, String label, long stallNanos, Collection<Task> tasks) {
         abandoned = true;
-        running = null;
-        for (Task task : tasks) {
-            task.thread.setName(label + ": " + task.thread.getName());
+        try {
+            if (!lock.tryLock(1, TimeUnit.SECONDS)) {
+                return null;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
         }
-        return report;
+        try {
+            List<String> report = new ArrayList<>();
+            if (running != null) {
+                StringBuilder out = new StringBuilder("explore: task ").append(running.comm())
+                        .append(" held the CPU for more than ").append(stallNanos / 1_000_000L)
+                        .append(" ms of real time without reaching a harness event (blocked outside the harness"
+                                + " or spinning); schedule abandoned");
+                StackTraceElement[] stack = running.thread.getStackTrace();
+                for (int i = 0; i < Math.min(stack.length, 16); i++) {
+                    out.append("\n    at ").append(stack[i]);
+                }
+                report.add(out.toString());
+            }
+            running = null;
+            for (Task task : tasks) {
+                task.thread.setName(label + ": " + task.thread.getName());
+            }
+            return report;
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void handOver(Task next) {
         running = next;
         if (next == null) {
-            settled.signalAll();
+            synchronized (free) {
+                freed++;
+                free.notifyAll();
+            }
             return;
         }
         steps++;

@@ -95,7 +95,7 @@ public final class Scheduler {
      */
     public Scheduler(ClockMode mode, double timeScale, DeadlockPolicy policy, Consumer<DeadlockReport> deadlocks,
             ScheduleControl schedule) {
-        this.cpu = schedule == null ? null : new Cpu(schedule, lock.newCondition(), mode);
+        this.cpu = schedule == null ? null : new Cpu(schedule, mode);
         if (!(timeScale > 0)) {
             throw new IllegalArgumentException("time scale must be positive: " + timeScale);
         }
@@ -462,25 +462,16 @@ public final class Scheduler {
         if (cpu == null) {
             throw new IllegalStateException("not a kernel booted with a schedule");
         }
-        lock.lock();
-        try {
-            return cpu.awaitSettled(stallNanos, tasks::isEmpty, this::hung);
-        } finally {
-            lock.unlock();
-        }
+        return cpu.awaitSettled(lock, stallNanos, tasks::isEmpty, this::hung);
     }
 
     /**
      * Gives up a stalled or hung schedule: no task runs again, each task's thread is renamed
-     * {@code label: NAME} and left parked. Returns the stalled CPU holder's report, if any.
+     * {@code label: NAME} and left parked. Returns the stalled CPU holder's report, if any; null
+     * when the stalled task holds the kernel lock (then the kernel cannot be closed).
      */
     public List<String> abandon(String label, long stallNanos) {
-        lock.lock();
-        try {
-            return cpu.abandon(label, stallNanos, tasks.values());
-        } finally {
-            lock.unlock();
-        }
+        return cpu.abandon(lock, label, stallNanos, tasks.values());
     }
 
     /** Interrupts every worker still running; for shutting a kernel down. */
