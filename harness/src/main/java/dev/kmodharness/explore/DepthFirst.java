@@ -10,7 +10,9 @@ import java.util.Map;
  * Exhaustive depth-first search of the schedules, stateless (each schedule is a fresh run that
  * replays a prefix), bounded by a number of preemptions as CHESS does (Musuvathi and Qadeer,
  * PLDI 2007: a task that could go on is made to wait at most {@code bound} times; choosing
- * among tasks when the running one blocked or ended is free), with sleep sets (Godefroid) as
+ * among tasks when the running one blocked or ended is free), iteratively (every schedule with
+ * no preemption, then those with one, up to the bound; each level counts the schedules with
+ * exactly its number of preemptions), with sleep sets (Godefroid) as
  * the partial-order reduction: after exploring task t at a point, t sleeps in the sibling
  * branches until a step that does not commute with t's ({@link Footprint}) runs, so two orders
  * of commuting steps are explored once.
@@ -22,7 +24,9 @@ import java.util.Map;
  */
 final class DepthFirst implements Strategy {
 
-    private final int bound;
+    /** The preemption bound of the search under way: 0, then 1, ... up to {@code maxBound}. */
+    private int bound;
+    private final int maxBound;
     private final int part;
     private final int parts;
     private final int cut;
@@ -57,8 +61,8 @@ final class DepthFirst implements Strategy {
         boolean owned;
     }
 
-    DepthFirst(int bound, int part, int parts, int cut) {
-        this.bound = bound;
+    DepthFirst(int maxBound, int part, int parts, int cut) {
+        this.maxBound = maxBound;
         this.part = part;
         this.parts = parts;
         this.cut = cut;
@@ -70,8 +74,15 @@ final class DepthFirst implements Strategy {
             return null;
         }
         if (started && !backtrack()) {
-            exhausted = true;
-            return null;
+            if (bound == maxBound) {
+                exhausted = true;
+                return null;
+            }
+            // Iterative preemption bounding, as CHESS does: every schedule with fewer
+            // preemptions first, so the simplest interleavings that show a bug come early.
+            bound++;
+            path.clear();
+            prefixes = 0;
         }
         started = true;
         redundant = false;
@@ -175,7 +186,8 @@ final class DepthFirst implements Strategy {
         if (path.size() > trace.points().size()) {
             path.subList(trace.points().size(), path.size()).clear();
         }
-        return !redundant && !foreign && !diverged;
+        // The schedules with fewer preemptions were counted by the searches with smaller bounds.
+        return !redundant && !foreign && !diverged && trace.preemptions() == bound;
     }
 
     /** Moves the path to the next unexplored choice, deepest first; false when none is left. */
