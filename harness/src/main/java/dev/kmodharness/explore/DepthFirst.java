@@ -101,6 +101,7 @@ final class DepthFirst implements Strategy {
                     if (n.decisions == cut && n.runnable.length > 1) {
                         reachedCut = true;
                     }
+                    n.done.putIfAbsent(n.chosen, Footprint.UNKNOWN);
                     return n.chosen;
                 }
                 return fresh(k, runnable, current);
@@ -173,6 +174,8 @@ final class DepthFirst implements Strategy {
             chosen = Chooser.byDefault(runnable, current);
         }
         n.chosen = chosen;
+        // Explored once chosen: a step that never ends (a stalled run) is not chosen again.
+        n.done.put(chosen, Footprint.UNKNOWN);
         path.add(n);
         return chosen;
     }

@@ -17,6 +17,9 @@ import java.util.Set;
  */
 final class Footprint {
 
+    /** The footprint of a step that never ended (its run stalled): it depends on every step. */
+    static final Footprint UNKNOWN = new Footprint(true, Set.of());
+
     /** Depends on every step. */
     private final boolean global;
     /** Objects written. */

@@ -39,10 +39,17 @@ final class ScheduleRunner {
     Run run(Chooser chooser, String label) {
         Recorder recorder = new Recorder(chooser);
         Kernel kernel;
+        // The boot task (pid 1) is named as in `kmod-harness run`, which boots on the main
+        // thread: its name shows in the interleaving, whichever job's thread boots.
+        Thread self = Thread.currentThread();
+        String name = self.getName();
+        self.setName("main");
         try {
             kernel = kernels.get().schedule(recorder).build();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            self.setName(name);
         }
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
