@@ -55,8 +55,9 @@ public record Exploration(List<Outcome> outcomes, long schedules, boolean exhaus
             section(out, "stdout", run.out());
             section(out, "stderr", run.err());
             section(out, "dmesg", String.join("\n", run.dmesg()));
+            int preemptions = run.trace().preemptions();
             out.append("  shortest schedule: ").append(run.trace().steps().size()).append(" steps, ")
-                    .append(run.trace().preemptions()).append(" preemptions\n");
+                    .append(preemptions).append(preemptions == 1 ? " preemption\n" : " preemptions\n");
             run.trace().table().lines().forEach(l -> out.append("    ").append(l).append('\n'));
             out.append('\n');
         }
