@@ -10,6 +10,7 @@ import dev.kmodharness.explore.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,13 +32,22 @@ class ExploreRaceTest {
     @TempDir
     Path tmp;
 
+    /** The exploration, once for the class: 120 schedules. */
+    static Explorer explorer;
+    static Exploration one;
+
     static Explorer.Builder race() throws Exception {
         return Explorer.builder().modules(Sets.gvtRequest()).script(RACE).preemptions(1);
     }
 
+    @BeforeAll
+    static void explore() throws Exception {
+        explorer = race().build();
+        one = explorer.explore();
+    }
+
     @Test
     void everyEndingWithItsCycleTheSameWithAnyJobs() throws Exception {
-        Exploration one = race().build().explore();
         Exploration two = race().jobs(2).build().explore();
         assertEquals(one.render(), two.render());
         assertTrue(one.exhausted());
@@ -65,8 +75,7 @@ class ExploreRaceTest {
     void eachTokenReplaysItsRunAsRunPrintsItTheSameBytesEveryTime() throws Exception {
         Path script = tmp.resolve("race");
         Files.write(script, RACE);
-        Explorer explorer = race().build();
-        for (Outcome o : explorer.explore().outcomes()) {
+        for (Outcome o : one.outcomes()) {
             CliTest.Run first = CliTest.run("explore", "--modules", Sets.gvtRequest().toString(), "--replay", o.token(),
                     script.toString());
             CliTest.Run again = CliTest.run("explore", "--modules", Sets.gvtRequest().toString(), "--replay", o.token(),
