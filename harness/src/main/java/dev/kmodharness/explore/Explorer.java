@@ -9,8 +9,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -95,18 +97,7 @@ public final class Explorer {
      */
     public Exploration explore() {
         long deadline = timeLimit.isZero() ? Long.MAX_VALUE : System.nanoTime() + timeLimit.toNanos();
-        int parts = shards * jobs;
-        int steps = strategy.equals("pct") ? runner().run(new Replay("S"), "explore probe").trace().points().size() : 0;
-        List<Strategy> strategies = new ArrayList<>();
-        for (int j = 0; j < jobs; j++) {
-            int part = shard + shards * j;
-            strategies.add(switch (strategy) {
-                case "dfs" -> new DepthFirst(preemptions, part, parts, 3);
-                case "pct" -> new Sampling(i -> new Pct(Sampling.seedOf(seed, i), depth, steps), schedules, part, parts);
-                case "random" -> new Sampling(i -> new RandomWalk(Sampling.seedOf(seed, i)), schedules, part, parts);
-                default -> throw new IllegalStateException(strategy);
-            });
-        }
+        List<Strategy> strategies = strategies(jobs);
         long jobBudget = strategy.equals("dfs") ? (schedules + jobs - 1) / jobs : Long.MAX_VALUE;
         List<JobResult> results = new ArrayList<>();
         if (jobs == 1) {
@@ -158,6 +149,65 @@ public final class Explorer {
         } + (shards > 1 ? ", shard " + shard + "/" + shards : "");
         return new Exploration(sorted.stream().map(Map.Entry::getValue).toList(), count,
                 strategy.equals("dfs") && exhausted, bound);
+    }
+
+    /** One strategy per job, for parts {@code shard + shards * j} of {@code shards * jobs}. */
+    private List<Strategy> strategies(int jobs) {
+        int parts = shards * jobs;
+        int steps = strategy.equals("pct") ? runner().run(new Replay("S"), "explore probe").trace().points().size() : 0;
+        List<Strategy> strategies = new ArrayList<>();
+        for (int j = 0; j < jobs; j++) {
+            int part = shard + shards * j;
+            strategies.add(switch (strategy) {
+                case "dfs" -> new DepthFirst(preemptions, part, parts, 3);
+                case "pct" -> new Sampling(i -> new Pct(Sampling.seedOf(seed, i), depth, steps), schedules, part, parts);
+                case "random" -> new Sampling(i -> new RandomWalk(Sampling.seedOf(seed, i)), schedules, part, parts);
+                default -> throw new IllegalStateException(strategy);
+            });
+        }
+        return strategies;
+    }
+
+    /**
+     * The schedules one at a time, for a caller that runs each where it wants it (a JUnit test
+     * template, one invocation per schedule): each {@code next()} runs the next schedule of this
+     * explorer's strategy, budget and shard on the calling thread and returns its run, whose
+     * token replays it. The same runs {@link #explore()} counts, in order, on one job.
+     */
+    public Iterator<Run> runs() {
+        Strategy s = strategies(1).get(0);
+        ScheduleRunner runner = runner();
+        return new Iterator<>() {
+            private Run pending;
+            private long counted;
+            private long index;
+
+            @Override
+            public boolean hasNext() {
+                while (pending == null && counted < (strategy.equals("dfs") ? schedules : Long.MAX_VALUE)) {
+                    Chooser chooser = s.next();
+                    if (chooser == null) {
+                        return false;
+                    }
+                    Run run = runner.run(chooser, "explore run " + index++);
+                    if (s.finished(run.trace())) {
+                        counted++;
+                        pending = run;
+                    }
+                }
+                return pending != null;
+            }
+
+            @Override
+            public Run next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                Run run = pending;
+                pending = null;
+                return run;
+            }
+        };
     }
 
     /** One job's share: its outcomes by key, how many schedules counted, whether its part was exhausted. */

@@ -158,4 +158,18 @@ class ExplorerTest {
         Optional<Outcome> clean = one.outcomes().stream().filter(o -> !o.bad()).findFirst();
         assertTrue(clean.isPresent());
     }
+
+    @Test
+    void runsOneAtATimeAreTheExplorationsRuns() throws Exception {
+        Explorer explorer = explorer().preemptions(0).build();
+        Map<String, Long> counts = new TreeMap<>();
+        for (java.util.Iterator<Run> it = explorer.runs(); it.hasNext(); ) {
+            Run run = it.next();
+            counts.merge(run.key(), 1L, Long::sum);
+            assertEquals(run.key(), explorer.replay(run.token()).key());
+        }
+        Map<String, Long> whole = new TreeMap<>();
+        explorer.explore().outcomes().forEach(o -> whole.put(o.run().key(), o.count()));
+        assertEquals(whole, counts);
+    }
 }
