@@ -12,7 +12,7 @@ import java.util.List;
  * after an {@code S}: {@code S} is the default schedule, {@code S3c1d} takes pid 3 at the
  * fourth decision and pid 4 at the sixth. Tokens depend on the script and modules only.
  */
-public final class Token {
+final class Token {
 
     private Token() {
     }
