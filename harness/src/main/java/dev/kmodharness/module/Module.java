@@ -71,17 +71,17 @@ final class Module implements ModuleLinkage {
 
     @Override
     public ModuleClassLoader exporterOf(String pkg, String className) {
-        return modules.exporterOf(this, pkg, className);
+        return modules.resolve.exporterOf(this, pkg, className);
     }
 
     @Override
     public int requestModule(String requested, boolean wait) {
-        return modules.requestModule(this, requested, wait);
+        return modules.request.requestModule(this, requested, wait);
     }
 
     @Override
     public void printk(String line) {
-        modules.dmesg().printk(line);
+        modules.k.dmesg.printk(line);
     }
 
     @Override
@@ -101,17 +101,17 @@ final class Module implements ModuleLinkage {
 
     @Override
     public boolean tryModuleGet(String other) {
-        return modules.tryModuleGet(other);
+        return modules.refcnt.tryModuleGet(other);
     }
 
     @Override
     public void modulePut(String other) {
-        modules.modulePut(other);
+        modules.refcnt.modulePut(other);
     }
 
     @Override
     public void scheduleWork(Runnable work, boolean async) {
-        modules.scheduleWork(this, work, async);
+        modules.async.scheduleWork(this, work, async);
     }
 
     @Override

@@ -1,0 +1,104 @@
+package dev.kmodharness.module;
+
+import static dev.kmodharness.api.Errno.EDEADLK;
+
+import dev.kmodharness.lockdep.Resource;
+import dev.kmodharness.lockdep.WaitFor;
+import dev.kmodharness.time.Scheduler.Wake;
+import dev.kmodharness.time.WaitQueue;
+import dev.kmodharness.timing.InitRecord;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The async domain of kernel/async.c (async_schedule, current_is_async,
+ * async_synchronize_full) and the work items of schedule_work (kernel/workqueue.c), each run
+ * on a kernel worker thread of its own.
+ */
+final class Async {
+
+    private final ModuleList k;
+    /**
+     * Threads running async_schedule work, the async domain, each with the name of the module
+     * that scheduled it, oldest first. Guarded by the kernel lock.
+     */
+    private final Map<Thread, String> asyncWorkers = new LinkedHashMap<>();
+    /** Woken when async work finishes: async_synchronize_full waits on it. */
+    private final WaitQueue asyncWq = new WaitQueue("async_done");
+    /** The async domain as the wait-for graph sees it: held by every async worker. */
+    private final Resource asyncDomain = new Resource() {
+        @Override
+        public String describe() {
+            return "async work";
+        }
+
+        @Override
+        public Collection<Thread> holders() {
+            return List.copyOf(asyncWorkers.keySet());
+        }
+    };
+
+    Async(ModuleList k) {
+        this.k = k;
+    }
+
+    /**
+     * schedule_work / async_schedule: runs {@code work} on a new kernel worker thread, a task
+     * of the kernel until it ends (so the kernel is not idle before).
+     */
+    void scheduleWork(Module mod, Runnable work, boolean async) {
+        String thread = (async ? "async " : "kworker ") + mod.name;
+        k.sched.lock();
+        try {
+            Thread worker = k.sched.spawn(thread, () -> {
+                try {
+                    work.run();
+                } catch (RuntimeException | LinkageError e) {
+                    k.dmesg.printk(mod.name + ": work threw " + e);
+                } finally {
+                    k.sched.lock();
+                    try {
+                        asyncWorkers.remove(Thread.currentThread());
+                        k.sched.wakeUpAll(asyncWq);
+                    } finally {
+                        k.sched.unlock();
+                    }
+                }
+            });
+            if (async) {
+                // In the async domain from now on, not only once it runs; it cannot finish
+                // before this, as it needs the lock to.
+                asyncWorkers.put(worker, mod.name);
+            }
+        } finally {
+            k.sched.unlock();
+        }
+    }
+
+    /** current_is_async: whether the calling thread is async work. Lock held. */
+    boolean currentIsAsync() {
+        return asyncWorkers.containsKey(Thread.currentThread());
+    }
+
+    /** Whether async work is pending or running. Lock held. */
+    boolean pending() {
+        return !asyncWorkers.isEmpty();
+    }
+
+    /**
+     * async_synchronize_full: waits, no timeout, until no async work is left. Lock held;
+     * released while waiting.
+     *
+     * @param activity what the waiting task is doing, for the wait-for graph
+     * @return how the wait ended: DEADLOCK when it closes a cycle under fail-fast
+     */
+    Wake synchronizeFull(Module mod, String activity) {
+        InitRecord.Wait pending = mod.record.waiting(InitRecord.ASYNC_SYNCHRONIZE_FULL,
+                asyncWorkers.values().iterator().next());
+        Wake wake = k.sched.waitEvent(asyncWq, asyncWorkers::isEmpty, -1, new WaitFor(activity, asyncDomain));
+        mod.record.waited(pending, wake == Wake.DEADLOCK ? -EDEADLK : 0);
+        return wake;
+    }
+}

@@ -1,0 +1,82 @@
+package dev.kmodharness.module;
+
+import static dev.kmodharness.api.Errno.EFAULT;
+import static dev.kmodharness.api.Errno.ENOENT;
+import static dev.kmodharness.api.Errno.ENOMEM;
+
+import dev.kmodharness.api.ModuleInitException;
+import dev.kmodharness.timing.Stamp;
+
+/**
+ * do_one_initcall of init/main.c for a module's init, with initcall_debug's "calling" and
+ * "initcall ... returned" lines and the init's timing record (the harness's load statistics,
+ * kernel/module/stats.c's concern). The init is the static initializer of the Module-Init
+ * class, run on the calling thread.
+ */
+final class Initcall {
+
+    private final ModuleList k;
+    /** initcall_debug: print "calling" and "initcall ... returned" around every init. */
+    private final boolean initcallDebug;
+
+    Initcall(ModuleList k, boolean initcallDebug) {
+        this.k = k;
+        this.initcallDebug = initcallDebug;
+    }
+
+    /** Initializes the Module-Init class: module_init. Returns 0 or a negative errno. No lock held. */
+    int runInit(Module mod) {
+        if (mod.image.initClass() == null) {
+            return 0;
+        }
+        String initcall = mod.image.initClass().substring(mod.image.initClass().lastIndexOf('.') + 1)
+                + ".<clinit> [" + mod.name + "]";
+        Stamp start;
+        k.sched.lock();
+        try {
+            mod.record.initStart();
+            start = k.timings.now();
+            if (initcallDebug) {
+                k.dmesg.printk("calling  " + initcall + " @ " + k.sched.pid(Thread.currentThread()));
+            }
+        } finally {
+            k.sched.unlock();
+        }
+        int ret = callInit(mod);
+        k.sched.lock();
+        try {
+            mod.record.initEnd(ret);
+            if (initcallDebug) {
+                k.dmesg.printk("initcall " + initcall + " returned " + ret + " after "
+                        + (k.sched.now() - start.kernelNanos()) / 1000 + " usecs");
+            }
+        } finally {
+            k.sched.unlock();
+        }
+        return ret;
+    }
+
+    /** Initializes the Module-Init class on the calling thread. No lock held. */
+    private int callInit(Module mod) {
+        try {
+            Class.forName(mod.image.initClass(), true, mod.loader);
+            return 0;
+        } catch (ExceptionInInitializerError e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof ModuleInitException failure) {
+                return failure.errno();
+            }
+            return initThrew(mod, cause);
+        } catch (ClassNotFoundException | LinkageError e) {
+            return initThrew(mod, e);
+        }
+    }
+
+    private int initThrew(Module mod, Throwable cause) {
+        // A class or method that is not there is the JVM's unknown symbol.
+        int errno = cause instanceof OutOfMemoryError ? -ENOMEM
+                : cause instanceof LinkageError || cause instanceof ClassNotFoundException ? -ENOENT : -EFAULT;
+        k.dmesg.printk(mod.name + ": module_init threw " + cause + " (err " + errno + ")");
+        return errno;
+    }
+}

@@ -1,0 +1,97 @@
+package dev.kmodharness.module;
+
+import static dev.kmodharness.api.Errno.EBUSY;
+import static dev.kmodharness.api.Errno.ENOENT;
+import static dev.kmodharness.api.Errno.EWOULDBLOCK;
+
+/**
+ * Unloading, kernel/module/main.c: the delete_module syscall, module_exit, and free_module,
+ * which a failed load ends in too.
+ */
+final class Unload {
+
+    private final ModuleList k;
+
+    Unload(ModuleList k) {
+        this.k = k;
+    }
+
+    /**
+     * delete_module: refuses a module others use (-EWOULDBLOCK), one not LIVE (-EBUSY), one
+     * with an init but no exit (-EBUSY), one whose references are held (-EWOULDBLOCK); else
+     * GOING, its exit run on the calling thread with no lock held, freed, module_wq woken.
+     *
+     * @return 0, or a negative errno (-ENOENT when it is not loaded)
+     */
+    int deleteModule(String name) {
+        k.sched.enter();
+        try {
+            Module mod;
+            k.sched.lock();
+            try {
+                mod = k.list.get(name);
+                if (mod == null || mod.state == ModuleState.UNFORMED) {
+                    return -ENOENT;
+                }
+                if (!mod.holders.isEmpty()) {
+                    return -EWOULDBLOCK;
+                }
+                if (mod.state != ModuleState.LIVE) {
+                    return -EBUSY;
+                }
+                if (mod.image.initClass() != null && mod.image.exitClass() == null) {
+                    return -EBUSY;
+                }
+                if (mod.refcnt != 0) {
+                    return -EWOULDBLOCK;
+                }
+                k.setState(mod, ModuleState.GOING);
+            } finally {
+                k.sched.unlock();
+            }
+            runExit(mod);
+            k.sched.lock();
+            try {
+                freeModule(mod);
+            } finally {
+                k.sched.unlock();
+            }
+            return 0;
+        } finally {
+            k.sched.exit();
+        }
+    }
+
+    /** module_exit: the Module-Exit class's {@code public static void exit()}. No lock held. */
+    private void runExit(Module mod) {
+        if (mod.image.exitClass() == null) {
+            return;
+        }
+        try {
+            Class.forName(mod.image.exitClass(), true, mod.loader).getMethod("exit").invoke(null);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            k.dmesg.printk(mod.name + ": module_exit threw " + e.getCause());
+        } catch (ReflectiveOperationException | LinkageError e) {
+            k.dmesg.printk(mod.name + ": module_exit not run: " + e);
+        }
+    }
+
+    /**
+     * free_module: off the list, exports gone, references on the modules it used dropped;
+     * wakes module_wq. Lock held.
+     */
+    void freeModule(Module mod) {
+        if (mod.state != ModuleState.UNFORMED) {
+            k.symbols.remove(mod, mod.image.exports(), mod.image.exportedPackages());
+        }
+        mod.state = ModuleState.UNFORMED;
+        k.list.remove(mod.name, mod);
+        for (Module used : mod.uses) {
+            used.holders.remove(mod);
+            used.refcnt--;
+        }
+        mod.uses.clear();
+        mod.loader = null;
+        k.sched.wakeUpAll(k.moduleWq);
+    }
+}
