@@ -298,6 +298,15 @@ public final class Kernel implements AutoCloseable {
     }
 
     /**
+     * The kernel's worker threads still running (modprobe, work items, async work, tasks from
+     * {@link #exec}), a snapshot: after {@link #close()} each should end; one that does not is
+     * left behind.
+     */
+    public List<Thread> workers() {
+        return sched.workers();
+    }
+
+    /**
      * Stops the watchdog and interrupts every kmod worker still running (a thread blocked in
      * the JVM's class initialization cannot be interrupted: with the gate off, it stays).
      * Modules stay as they are.

@@ -397,6 +397,16 @@ public final class Scheduler {
         }
     }
 
+    /** The workers still running, a snapshot (for checking that none is left behind). */
+    public List<Thread> workers() {
+        lock.lock();
+        try {
+            return List.copyOf(workers);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Interrupts every worker still running; for shutting a kernel down. */
     public void interruptWorkers() {
         lock.lock();
