@@ -9,8 +9,8 @@ import dev.kmodharness.timing.InitRecord;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.MediaType;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -45,20 +45,24 @@ public final class KernelReport extends Throwable {
         Kernel kernel = booted.kernel();
         List<InitRecord> timings = kernel.timings();
         String text = text(kernel, booted.dir());
-        List<String> attached = new ArrayList<>();
+        // Jupiter chooses where a published file goes and hands its path to the writer.
+        AtomicReference<Path> where = new AtomicReference<>();
+        String attached;
         try {
-            context.publishFile(REPORT_FILE, MediaType.TEXT_PLAIN_UTF_8,
-                    path -> Files.writeString(path, text + "\n", StandardCharsets.UTF_8));
+            context.publishFile(REPORT_FILE, MediaType.TEXT_PLAIN_UTF_8, path -> {
+                where.set(path.getParent());
+                Files.writeString(path, text + "\n", StandardCharsets.UTF_8);
+            });
             context.publishFile(TRACE_FILE, MediaType.APPLICATION_JSON,
                     path -> Files.writeString(path, ChromeTrace.render(timings), StandardCharsets.UTF_8));
             context.publishFile(PLOT_FILE, MediaType.parse("image/svg+xml"),
                     path -> Files.writeString(path, SvgPlot.render(timings), StandardCharsets.UTF_8));
-            attached.add("attached: " + REPORT_FILE + ", " + TRACE_FILE + " (chrome://tracing, Perfetto), "
-                    + PLOT_FILE + " (the test's files, under junit.platform.reporting.output.dir)");
+            attached = "attached: " + REPORT_FILE + ", " + TRACE_FILE + " (chrome://tracing, Perfetto), " + PLOT_FILE
+                    + " in " + where.get();
         } catch (RuntimeException e) {
-            attached.add("not attached: " + e);
+            attached = "not attached: " + e;
         }
-        return new KernelReport(text + "\n" + String.join("\n", attached));
+        return new KernelReport(text + "\n" + attached);
     }
 
     /** The report's text: where the kernel is, dmesg, lsmod, lockdep, the critical chain. */

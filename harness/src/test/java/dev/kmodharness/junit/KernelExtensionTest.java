@@ -47,6 +47,7 @@ class KernelExtensionTest {
 
     // ---- fixtures: users' test classes ----
 
+    @Fixture
     @KernelTest
     static class SeedHang {
         Kernel kernel;
@@ -75,6 +76,7 @@ class KernelExtensionTest {
         }
     }
 
+    @Fixture
     @KernelTest
     static class FailingSeed {
         @ModuleSet
@@ -89,6 +91,7 @@ class KernelExtensionTest {
         }
     }
 
+    @Fixture
     @KernelTest(deadlock = KernelTest.Deadlock.FAIL_TEST)
     static class DeadlockFailsTheTest {
         @ModuleSet
@@ -104,6 +107,7 @@ class KernelExtensionTest {
         }
     }
 
+    @Fixture
     @KernelTest(builtin = "base")
     @ModulesFrom("${kmod.test.modules}")
     static class FromDirectory {
@@ -119,6 +123,7 @@ class KernelExtensionTest {
         }
     }
 
+    @Fixture
     @KernelTest
     static class NoModuleSet {
         @Test
@@ -126,6 +131,7 @@ class KernelExtensionTest {
         }
     }
 
+    @Fixture
     @KernelTest(failOnLeaks = true)
     static class LeavesNothing {
         @ModuleSet
@@ -141,6 +147,7 @@ class KernelExtensionTest {
     }
 
     /** The gate-off class-init deadlock, started from a thread of the test's own that it never stops. */
+    @Fixture
     @KernelTest(gate = false, failOnLeaks = true)
     static class LeavesAThreadBehind {
         @ModuleSet
@@ -196,8 +203,7 @@ class KernelExtensionTest {
                 + "WARNING: possible circular module dependency detected\n"), text);
         assertTrue(text.contains("== critical chain ==\n"), text);
         assertTrue(text.contains("\ni915 @0.000s +120.000s\n└─request_module(kvmgt) @0.000s +120.000s returned 256\n"), text);
-        assertTrue(text.endsWith("attached: kernel.txt, trace.json (chrome://tracing, Perfetto), plot.svg "
-                + "(the test's files, under junit.platform.reporting.output.dir)"), text);
+        // (the files' checks below say where)
         assertEquals(0, report.getStackTrace().length);
 
         Map<String, FileEntry> files = results.allEvents().stream()
@@ -210,7 +216,10 @@ class KernelExtensionTest {
         assertTrue(Files.readString(files.get("trace.json").getPath()).contains("\"traceEvents\""));
         assertTrue(Files.readString(files.get("plot.svg").getPath()).contains("<svg xmlns=\"http://www.w3.org/2000/svg\""));
         assertTrue(Files.readString(files.get("kernel.txt").getPath()).contains("== lockdep =="));
-        assertTrue(files.get("trace.json").getPath().startsWith(reports));
+        Path where = files.get("trace.json").getPath().getParent();
+        assertTrue(where.startsWith(reports), where.toString());
+        assertTrue(text.endsWith("\nattached: kernel.txt, trace.json (chrome://tracing, Perfetto), plot.svg in " + where),
+                text);
     }
 
     @Test
@@ -280,6 +289,7 @@ class KernelExtensionTest {
         return EngineTestKit.engine("junit-jupiter")
                 .selectors(DiscoverySelectors.selectClass(fixture))
                 .configurationParameters(parameters)
+                .configurationParameter(Fixture.ENABLED, "true")
                 .outputDirectoryCreator(new OutputDirectoryCreator() {
                     @Override
                     public Path getRootDirectory() {
