@@ -15,7 +15,9 @@ import dev.kmodharness.procfs.Procfs;
 import dev.kmodharness.symbols.InvalidModuleException;
 import dev.kmodharness.symbols.ModuleImage;
 import dev.kmodharness.time.ClockMode;
+import dev.kmodharness.time.ScheduleControl;
 import dev.kmodharness.time.Scheduler;
+import dev.kmodharness.time.Settled;
 import dev.kmodharness.time.Watchdog;
 import dev.kmodharness.timing.InitRecord;
 import java.io.IOException;
@@ -56,16 +58,34 @@ public final class Kernel implements AutoCloseable {
 
     private Kernel(Builder b) throws IOException {
         Consumer<DeadlockReport> listener = b.onDeadlock;
-        this.sched = new Scheduler(b.clock, b.timeScale, b.deadlockPolicy, report -> reportDeadlock(report, listener));
-        this.dmesg = new Dmesg(sched::now, b.logLines);
-        this.depmod = Depmod.scan(b.modules);
+        ScheduleControl schedule = b.schedule;
+        this.sched = new Scheduler(b.clock, b.timeScale, b.deadlockPolicy, report -> reportDeadlock(report, listener),
+                schedule);
+        Consumer<ModuleEvent> notifier = b.notifier;
+        if (schedule == null) {
+            this.dmesg = new Dmesg(sched::now, b.logLines);
+        } else {
+            // Under a schedule, printk and module states are effects of the running step: what
+            // the explorer's partial-order reduction and interleaving tables see. Dmesg reads
+            // its clock once per printk.
+            this.dmesg = new Dmesg(() -> {
+                schedule.effect(ScheduleControl.Kind.PRINTK, "", 1);
+                return sched.now();
+            }, b.logLines);
+            notifier = event -> {
+                schedule.effect(ScheduleControl.Kind.STATE, event.module() + " " + event.state(), 1);
+                b.notifier.accept(event);
+            };
+        }
+        this.depmod = b.depmod != null ? b.depmod : Depmod.scan(b.modules);
         // Modules reach request_module through this.kmod, set just below, before any load.
         this.modules = new Modules(sched, dmesg, b.symbolTimeout.toNanos(), this::requestFromModule, b.gate,
-                b.notifier, b.asyncProbe, b.initcallDebug, b.timingRecords);
+                notifier, b.asyncProbe, b.initcallDebug, b.timingRecords);
         ModprobeTarget target = new ModprobeTarget();
         this.kmod = new KmodRequests(sched, dmesg, b.modprobePath, b.kmodConcurrentMax,
                 name -> Modprobe.run(depmod, target, name, Map.of()).status());
-        this.watchdog = b.clock == ClockMode.VIRTUAL && !b.watchdog.isZero()
+        // Under a schedule the explorer's stall bound watches the CPU instead.
+        this.watchdog = b.clock == ClockMode.VIRTUAL && !b.watchdog.isZero() && schedule == null
                 ? new Watchdog(sched, b.watchdog, b.modules.toString(), dmesg::printk) : null;
         List<ModuleImage> builtins = new ArrayList<>();
         for (String name : b.builtins) {
@@ -307,6 +327,25 @@ public final class Kernel implements AutoCloseable {
     }
 
     /**
+     * For a kernel booted with a {@link Builder#schedule}, from outside it: waits until no task
+     * is left, the kernel is hung for good, or the task holding the CPU stalls (no scheduling
+     * point for {@code stall} of real time: blocked outside the harness or spinning). Waits for:
+     * the CPU to go free, or the stall bound.
+     */
+    public Settled awaitSettled(Duration stall) {
+        return sched.awaitSettled(stall.toNanos());
+    }
+
+    /**
+     * Gives up the schedule of a kernel that stalled or hung: no task runs again; each task's
+     * thread is renamed {@code label: NAME} and left parked (daemons). Returns the report on the
+     * task that held the CPU with its stack, when it stalled; else empty. Close the kernel after.
+     */
+    public List<String> abandonSchedule(String label, Duration stall) {
+        return sched.abandon(label, stall.toNanos());
+    }
+
+    /**
      * Stops the watchdog and interrupts every kmod worker still running (a thread blocked in
      * the JVM's class initialization cannot be interrupted: with the gate off, it stays).
      * Modules stay as they are.
@@ -377,8 +416,30 @@ public final class Kernel implements AutoCloseable {
         private Consumer<ModuleEvent> notifier = event -> { };
         private boolean asyncProbe;
         private boolean initcallDebug;
+        private ScheduleControl schedule;
+        private Depmod depmod;
 
         private Builder() {
+        }
+
+        /**
+         * Boots with a schedule: one task runs at a time and {@code control} picks, at every
+         * harness event, which runnable task runs the next step (see {@code dev.kmodharness.explore}).
+         * Needs the virtual clock; the watchdog is off (the explorer bounds stalls itself).
+         */
+        public Builder schedule(ScheduleControl control) {
+            this.schedule = Objects.requireNonNull(control, "control");
+            return this;
+        }
+
+        /**
+         * The modules directory as an index already read ({@link Depmod#scan}): many kernels
+         * booted on one directory read its module images once. Sets {@link #modules} too.
+         */
+        public Builder depmod(Depmod index) {
+            this.depmod = Objects.requireNonNull(index, "index");
+            this.modules = index.dir();
+            return this;
         }
 
         /** The modules directory, like /lib/modules/VERSION: every JAR under it is indexed. */

@@ -48,6 +48,26 @@ final class KernelOptions {
     boolean initcallDebug;
 
     Kernel boot(Path modules) throws Exception {
+        Kernel.Builder builder = configure(Kernel.builder());
+        if (!java.nio.file.Files.isDirectory(modules)) {
+            throw new IllegalArgumentException("modules directory " + modules + ": No such file or directory");
+        }
+        return builder.modules(modules).build();
+    }
+
+    /** For explore: every run boots with a schedule, which needs the virtual clock. */
+    void checkScheduled(Path modules) {
+        configure(Kernel.builder());
+        if (!clock.equals("virtual")) {
+            throw new IllegalArgumentException("explore needs --clock virtual: a schedule owns the time");
+        }
+        if (!java.nio.file.Files.isDirectory(modules)) {
+            throw new IllegalArgumentException("modules directory " + modules + ": No such file or directory");
+        }
+    }
+
+    /** These options on {@code builder}. */
+    Kernel.Builder configure(Kernel.Builder builder) {
         DeadlockPolicy policy = switch (deadlock) {
             case "report" -> DeadlockPolicy.REPORT;
             case "fail-fast" -> DeadlockPolicy.FAIL_FAST;
@@ -66,11 +86,7 @@ final class KernelOptions {
             case "real" -> ClockMode.REAL;
             default -> throw new IllegalArgumentException("--clock takes virtual or real, not '" + clock + "'");
         };
-        if (!java.nio.file.Files.isDirectory(modules)) {
-            throw new IllegalArgumentException("modules directory " + modules + ": No such file or directory");
-        }
-        return Kernel.builder()
-                .modules(modules)
+        return builder
                 .builtin(builtins.toArray(String[]::new))
                 .clock(mode)
                 .timeScale(timeScale)
@@ -78,7 +94,6 @@ final class KernelOptions {
                 .deadlockPolicy(policy)
                 .gate(gateOn)
                 .asyncProbe(asyncProbe)
-                .initcallDebug(initcallDebug)
-                .build();
+                .initcallDebug(initcallDebug);
     }
 }

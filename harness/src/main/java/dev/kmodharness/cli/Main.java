@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "kmod-harness", mixinStandardHelpOptions = true, version = "kmod-harness 0.1.0",
         description = "Linux kernel module loading, reproduced on the JVM with real class loading.",
         subcommands = {ReproduceCommand.class, ModprobeCommand.class, CheckCommand.class, BenchCommand.class,
-                RunCommand.class, GenerateCommand.class})
+                RunCommand.class, GenerateCommand.class, ExploreCommand.class})
 public final class Main {
 
     /** Exit status for a usage error, as picocli and modprobe use it. */

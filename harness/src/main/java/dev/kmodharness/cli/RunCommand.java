@@ -68,7 +68,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** The script's lines: from the file, or all of standard input for {@code -}. */
-    private static List<String> read(String script) throws IOException {
+    static List<String> read(String script) throws IOException {
         byte[] bytes;
         if (script.equals("-")) {
             bytes = System.in.readAllBytes(); // blocks until standard input ends; System.in stays open

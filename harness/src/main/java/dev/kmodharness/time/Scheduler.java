@@ -63,6 +63,11 @@ public final class Scheduler {
     private final DeadlockPolicy policy;
     /** Bumped on every wait, wake and task exit: the watchdog's sign of progress. Guarded by lock. */
     private long progress;
+    /**
+     * The CPU of a kernel booted with a schedule (one task runs at a time, the schedule picks
+     * which); null without one, when tasks run as the OS schedules them.
+     */
+    private final Cpu cpu;
 
     /** How a wait with an edge in the wait-for graph ended. */
     public enum Wake {
@@ -81,6 +86,16 @@ public final class Scheduler {
      *     with the kernel lock held: it must not block
      */
     public Scheduler(ClockMode mode, double timeScale, DeadlockPolicy policy, Consumer<DeadlockReport> deadlocks) {
+        this(mode, timeScale, policy, deadlocks, null);
+    }
+
+    /**
+     * @param schedule decides which task runs at each scheduling point (one at a time); null
+     *     for none. A schedule needs the virtual clock.
+     */
+    public Scheduler(ClockMode mode, double timeScale, DeadlockPolicy policy, Consumer<DeadlockReport> deadlocks,
+            ScheduleControl schedule) {
+        this.cpu = schedule == null ? null : new Cpu(schedule, mode);
         if (!(timeScale > 0)) {
             throw new IllegalArgumentException("time scale must be positive: " + timeScale);
         }
@@ -102,8 +117,18 @@ public final class Scheduler {
         return (long) ((System.nanoTime() - bootRealNanos) / scale);
     }
 
+    /**
+     * Takes the kernel lock. Under a schedule, a task taking it (not holding it) is at a
+     * scheduling point: another may run first. Waits for: the lock (and the CPU).
+     */
     public void lock() {
         lock.lock();
+        if (cpu != null && lock.getHoldCount() == 1) {
+            Task me = tasks.get(Thread.currentThread());
+            if (me != null) {
+                cpu.point(me, tasks.values());
+            }
+        }
     }
 
     public void unlock() {
@@ -116,8 +141,12 @@ public final class Scheduler {
         try {
             Task task = tasks.get(Thread.currentThread());
             if (task == null) {
-                tasks.put(Thread.currentThread(), new Task(++lastPid));
+                task = newTask(Thread.currentThread());
                 runnable++;
+                if (cpu != null) {
+                    cpu.effect(ScheduleControl.Kind.SPAWN, Thread.currentThread().getName(), 1);
+                    cpu.awaitTurn(task);
+                }
             } else {
                 task.depth++;
             }
@@ -128,7 +157,7 @@ public final class Scheduler {
 
     /** The calling thread ends the kernel work begun by the matching {@link #enter()}. */
     public void exit() {
-        lock.lock();
+        lock();
         try {
             Task task = tasks.get(Thread.currentThread());
             if (task == null) {
@@ -143,6 +172,10 @@ public final class Scheduler {
                     wakeUpAll(quiescent);
                 }
                 advanceIfIdle();
+                if (cpu != null) {
+                    cpu.effect(ScheduleControl.Kind.EXIT, "", 1);
+                    cpu.release(task, tasks.values());
+                }
             }
         } finally {
             lock.unlock();
@@ -155,6 +188,14 @@ public final class Scheduler {
      */
     public Thread spawn(String name, Runnable body) {
         Thread thread = new Thread(() -> {
+            if (cpu != null) {
+                lock.lock();
+                try {
+                    cpu.awaitTurn(tasks.get(Thread.currentThread()));
+                } finally {
+                    lock.unlock();
+                }
+            }
             try {
                 body.run();
             } finally {
@@ -170,9 +211,12 @@ public final class Scheduler {
         thread.setDaemon(true);
         lock.lock();
         try {
-            tasks.put(thread, new Task(++lastPid));
+            newTask(thread);
             runnable++;
             workers.add(thread);
+            if (cpu != null) {
+                cpu.effect(ScheduleControl.Kind.SPAWN, name, 1);
+            }
         } finally {
             lock.unlock();
         }
@@ -215,7 +259,7 @@ public final class Scheduler {
             }
         }
         try {
-            return block(queue, condition, deadline);
+            return block(queue, condition, deadline, edge == null ? queue.toString() : edge.activity());
         } finally {
             if (edge != null) {
                 graph.remove();
@@ -252,9 +296,12 @@ public final class Scheduler {
         }
     }
 
-    private Wake block(WaitQueue queue, BooleanSupplier condition, long deadline) {
-        boolean counted = mode == ClockMode.VIRTUAL && tasks.containsKey(Thread.currentThread());
-        Waiter waiter = new Waiter(lock.newCondition(), deadline, counted);
+    /** @param what what the wait is for, as an interleaving shows it */
+    private Wake block(WaitQueue queue, BooleanSupplier condition, long deadline, String what) {
+        Task task = mode == ClockMode.VIRTUAL ? tasks.get(Thread.currentThread()) : null;
+        boolean counted = task != null;
+        // Under a schedule a task is woken, and given the CPU, on its own turn condition.
+        Waiter waiter = cpu != null && counted ? new Waiter(task, deadline) : new Waiter(lock.newCondition(), deadline, counted);
         while (true) {
             if (now() >= deadline) {
                 return Wake.TIMEOUT;
@@ -262,6 +309,10 @@ public final class Scheduler {
             waiter.woken = false;
             queue.waiters.add(waiter);
             progress++;
+            if (waiter.task != null) {
+                waiter.task.blocked = true;
+                cpu.effect(ScheduleControl.Kind.WAIT, what, 1);
+            }
             if (mode == ClockMode.VIRTUAL) {
                 if (counted) {
                     runnable--;
@@ -270,6 +321,9 @@ public final class Scheduler {
                     timed.add(waiter);
                 }
                 advanceIfIdle();
+            }
+            if (waiter.task != null) {
+                cpu.release(waiter.task, tasks.values());
             }
             parked.add(Thread.currentThread());
             if (!counted) {
@@ -307,6 +361,9 @@ public final class Scheduler {
 
     /** wake_up_all: makes every waiter on {@code queue} runnable. Lock held. */
     public void wakeUpAll(WaitQueue queue) {
+        if (cpu != null) {
+            cpu.effect(ScheduleControl.Kind.WAKE, queue.toString(), queue.waiters.size());
+        }
         for (Waiter waiter : queue.waiters) {
             wake(waiter);
         }
@@ -407,6 +464,26 @@ public final class Scheduler {
         }
     }
 
+    /**
+     * Under a schedule, from outside the kernel: waits until no task is left, the kernel is hung,
+     * or no step began for {@code stallNanos} of real time. Waits for: the CPU to go free.
+     */
+    public Settled awaitSettled(long stallNanos) {
+        if (cpu == null) {
+            throw new IllegalStateException("not a kernel booted with a schedule");
+        }
+        return cpu.awaitSettled(lock, stallNanos, tasks::isEmpty, this::hung);
+    }
+
+    /**
+     * Gives up a stalled or hung schedule: no task runs again, each task's thread is renamed
+     * {@code label: NAME} and left parked. Returns the stalled CPU holder's report, if any; null
+     * when the stalled task holds the kernel lock (then the kernel cannot be closed).
+     */
+    public List<String> abandon(String label, long stallNanos) {
+        return cpu.abandon(lock, label, stallNanos, tasks.values());
+    }
+
     /** Interrupts every worker still running; for shutting a kernel down. */
     public void interruptWorkers() {
         lock.lock();
@@ -419,6 +496,11 @@ public final class Scheduler {
 
     /** Waits for: the waiter's wake-up (VIRTUAL) or also its deadline in real time (REAL). */
     private boolean park(Waiter waiter) {
+        if (waiter.task != null) {
+            // Under a schedule: woken, then handed the CPU; a signal does not end the wait.
+            cpu.awaitTurn(waiter.task);
+            return true;
+        }
         try {
             if (mode == ClockMode.VIRTUAL) {
                 while (!waiter.woken) {
@@ -448,6 +530,9 @@ public final class Scheduler {
         if (waiter.counted) {
             runnable++;
         }
+        if (waiter.task != null) {
+            waiter.task.blocked = false;
+        }
         if (mode == ClockMode.VIRTUAL && waiter.deadline != Long.MAX_VALUE) {
             timed.remove(waiter);
         }
@@ -471,6 +556,10 @@ public final class Scheduler {
         long target = timed.peek().deadline;
         if (target > virtualNow) {
             virtualNow = target;
+            if (cpu != null) {
+                cpu.effect(ScheduleControl.Kind.TIME, String.format(java.util.Locale.ROOT, "%d.%06d",
+                        target / 1_000_000_000L, (target / 1_000L) % 1_000_000L), 1);
+            }
         }
         while (!timed.isEmpty() && timed.peek().deadline <= virtualNow) {
             wake(timed.peek());
@@ -503,28 +592,10 @@ public final class Scheduler {
         return task == null ? 0 : task.pid;
     }
 
-    /** A thread doing kernel work. Fields guarded by the scheduler's lock. */
-    private static final class Task {
-        final int pid;
-        int depth = 1;
-
-        Task(int pid) {
-            this.pid = pid;
-        }
-    }
-
-    /** One blocked thread. Fields guarded by the scheduler's lock. */
-    static final class Waiter {
-        final Condition condition;
-        final long deadline;
-        /** Whether this waiter's task is counted in {@code runnable}. */
-        final boolean counted;
-        boolean woken;
-
-        Waiter(Condition condition, long deadline, boolean counted) {
-            this.condition = condition;
-            this.deadline = deadline;
-            this.counted = counted;
-        }
+    /** Registers {@code thread} as a new task with the next pid. Lock held. */
+    private Task newTask(Thread thread) {
+        Task task = new Task(++lastPid, thread, cpu == null ? null : lock.newCondition());
+        tasks.put(thread, task);
+        return task;
     }
 }

@@ -13,7 +13,7 @@ public final class WaitQueue {
     private final String name;
 
     /** Guarded by the scheduler's lock. */
-    final List<Scheduler.Waiter> waiters = new ArrayList<>();
+    final List<Waiter> waiters = new ArrayList<>();
 
     public WaitQueue(String name) {
         this.name = name;
