@@ -54,22 +54,10 @@ final class BootedKernel implements AutoCloseable {
     }
 
     /** Boots a kernel configured by {@code config} on {@code source}; deletes an owned directory if boot fails. */
-    static BootedKernel boot(KernelTest config, ModuleSets.Source source, String test) throws IOException {
+    static BootedKernel boot(KernelTest config, ModuleSets.Source source) throws IOException {
         BootedKernel booted = new BootedKernel(config, source);
         try {
-            booted.kernel = Kernel.builder()
-                    .modules(source.dir())
-                    .builtin(config.builtin())
-                    .clock(config.clock())
-                    .timeScale(config.timeScale())
-                    .symbolTimeout(seconds(config.symbolTimeout()))
-                    .kmodConcurrentMax(config.kmodConcurrentMax())
-                    .deadlockPolicy(config.deadlock() == KernelTest.Deadlock.REPORT
-                            ? DeadlockPolicy.REPORT : DeadlockPolicy.FAIL_FAST)
-                    .gate(config.gate())
-                    .asyncProbe(config.asyncProbe())
-                    .initcallDebug(config.initcallDebug())
-                    .watchdog(seconds(config.watchdog()))
+            booted.kernel = configure(Kernel.builder().modules(source.dir()), config)
                     .notifier(booted::heard)
                     .build();
         } catch (IOException | RuntimeException e) {
@@ -77,6 +65,29 @@ final class BootedKernel implements AutoCloseable {
             throw e;
         }
         return booted;
+    }
+
+    /** Adopts a kernel booted elsewhere (an explored schedule's): closed, cleared and checked the same way. */
+    static BootedKernel adopt(KernelTest config, Kernel kernel, Path dir) {
+        BootedKernel booted = new BootedKernel(config, new ModuleSets.Source(dir, false));
+        booted.kernel = kernel;
+        return booted;
+    }
+
+    /** The kernel's configuration from the annotation: everything but the modules and the notifier. */
+    static Kernel.Builder configure(Kernel.Builder builder, KernelTest config) {
+        return builder
+                .builtin(config.builtin())
+                .clock(config.clock())
+                .timeScale(config.timeScale())
+                .symbolTimeout(seconds(config.symbolTimeout()))
+                .kmodConcurrentMax(config.kmodConcurrentMax())
+                .deadlockPolicy(config.deadlock() == KernelTest.Deadlock.REPORT
+                        ? DeadlockPolicy.REPORT : DeadlockPolicy.FAIL_FAST)
+                .gate(config.gate())
+                .asyncProbe(config.asyncProbe())
+                .initcallDebug(config.initcallDebug())
+                .watchdog(seconds(config.watchdog()));
     }
 
     private static Duration seconds(double s) {

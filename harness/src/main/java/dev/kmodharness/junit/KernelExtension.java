@@ -49,8 +49,14 @@ public final class KernelExtension
 
     @Override
     public void beforeEach(ExtensionContext context) throws Exception {
-        KernelTest config = config(context);
-        BootedKernel booted = BootedKernel.boot(config, ModuleSets.resolve(context), context.getDisplayName());
+        if (AnnotationSupport.isAnnotated(context.getTestMethod(), ExploreSchedules.class)) {
+            return; // each invocation adopts the kernel of its schedule's run instead
+        }
+        adopt(context, BootedKernel.boot(config(context), ModuleSets.resolve(context)));
+    }
+
+    /** Makes {@code booted} the test's kernel: in its store (which closes it) and its fields. */
+    static void adopt(ExtensionContext context, BootedKernel booted) {
         // From here on the store owns it: Jupiter closes it after the test, even if what
         // follows fails.
         context.getStore(NAMESPACE).put(BOOTED, booted);
@@ -132,7 +138,7 @@ public final class KernelExtension
     }
 
     /** The test method's @KernelTest, else its class's (or an enclosing class's), else the defaults. */
-    private static KernelTest config(ExtensionContext context) {
+    static KernelTest config(ExtensionContext context) {
         Optional<KernelTest> onMethod = AnnotationSupport.findAnnotation(context.getTestMethod(), KernelTest.class);
         if (onMethod.isPresent()) {
             return onMethod.get();

@@ -105,7 +105,8 @@ final class ModuleSets {
 
     /** The plugins of the innermost test class that declares @ModuleSet members. */
     private static List<PluginBuilder> described(ExtensionContext context) {
-        List<Object> instances = context.getRequiredTestInstances().getAllInstances();
+        // none for an @ExploreSchedules template, whose set is written before any instance exists
+        List<Object> instances = context.getTestInstances().map(i -> i.getAllInstances()).orElse(List.of());
         for (Class<?> c = context.getRequiredTestClass(); c != null; c = c.getEnclosingClass()) {
             List<Member> members = new ArrayList<>();
             members.addAll(ReflectionSupport.findMethods(c, m -> m.isAnnotationPresent(ModuleSet.class),
@@ -116,7 +117,12 @@ final class ModuleSets {
                 Object instance = instances.stream().filter(owner::isInstance).reduce((a, b) -> b).orElse(null);
                 List<PluginBuilder> plugins = new ArrayList<>();
                 for (Member member : members) {
-                    plugins.addAll(plugins(member, Modifier.isStatic(member.getModifiers()) ? null : instance));
+                    boolean isStatic = Modifier.isStatic(member.getModifiers());
+                    if (!isStatic && instance == null) {
+                        throw new ExtensionConfigurationException("@ModuleSet " + describe(member)
+                                + " must be static here: @ExploreSchedules writes the set before any test instance exists");
+                    }
+                    plugins.addAll(plugins(member, isStatic ? null : instance));
                 }
                 return plugins;
             }
