@@ -170,7 +170,7 @@ final class BootedKernel implements AutoCloseable {
             k.classLoader(module.name()).ifPresent(loader -> watch(module.name(), loader));
         }
         k.close();
-        List<Thread> workers = k.workers();
+        List<Thread> workers = new ArrayList<>(k.workers());
         kernel = null;
         k = null;
         for (Map.Entry<Field, Object> field : injected) {
@@ -203,6 +203,9 @@ final class BootedKernel implements AutoCloseable {
                                 .collect(Collectors.joining(" <- ")));
             }
         }
+        // A thread that has ended may still hold its task (some JDKs keep it), and the task the
+        // kernel: let go of them before looking for the loaders.
+        workers.clear();
         // Each loader's weak reference is enqueued once the collector has found it unreachable.
         synchronized (loaders) {
             try {

@@ -260,7 +260,8 @@ class KernelExtensionTest {
 
     @Test
     void aClosedKernelLeavesNoThreadAndNoClassLoader() {
-        run(LeavesNothing.class, Map.of()).testEvents().assertStatistics(stats -> stats.started(1).succeeded(1));
+        EngineExecutionResults results = run(LeavesNothing.class, Map.of());
+        results.testEvents().assertStatistics(stats -> stats.started(1).succeeded(1));
     }
 
     @Test
