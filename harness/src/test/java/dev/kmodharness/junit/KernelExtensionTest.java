@@ -170,6 +170,39 @@ class KernelExtensionTest {
         }
     }
 
+    /** A method's @KernelTest replaces the class's; a @Nested class boots on its outer class's set. */
+    @Fixture
+    @KernelTest(symbolTimeout = 5)
+    static class Overrides {
+        @ModuleSet
+        List<PluginBuilder> gvt() {
+            return SeedSet.gvtRequest();
+        }
+
+        @Test
+        void classTimeout(Kernel kernel) {
+            kernel.modprobe("i915");
+            assertThat(kernel).isAt(20).dmesg().containsLine("kvmgt: Unknown symbol shmem_unpin_map (err -16)", at(20));
+        }
+
+        @Test
+        @KernelTest(deadlock = KernelTest.Deadlock.FAIL_FAST)
+        void methodPolicy(Kernel kernel) {
+            kernel.modprobe("i915");
+            assertThat(kernel).isAt(0).dmesg()
+                    .containsLine("kvmgt: Unknown symbol i915_gem_object_set_to_cpu_domain (err -35)", at(0));
+        }
+
+        @org.junit.jupiter.api.Nested
+        class Inner {
+            @Test
+            void outerSet(Kernel kernel) {
+                kernel.modprobe("i915");
+                assertThat(kernel).isAt(20).module("i915").isLive();
+            }
+        }
+    }
+
     // ---- the tests ----
 
     @Test
@@ -246,6 +279,12 @@ class KernelExtensionTest {
         results.testEvents().assertStatistics(stats -> stats.started(1).succeeded(1));
         assertEquals(modules.toString(), entry(results, "dir"));
         assertTrue(Files.exists(modules.resolve("user.jar")), "a named directory is never deleted");
+    }
+
+    @Test
+    void aMethodsAnnotationReplacesTheClassesAndNestedClassesUseTheOuterSet() {
+        EngineExecutionResults results = run(Overrides.class, Map.of());
+        results.testEvents().assertStatistics(stats -> stats.started(3).succeeded(3));
     }
 
     @Test
