@@ -329,6 +329,15 @@ public final class Kernel implements AutoCloseable {
     }
 
     /**
+     * The kernel's worker threads still running (modprobe, work items, async work, tasks from
+     * {@link #exec}), a snapshot: after {@link #close()} each should end; one that does not is
+     * left behind.
+     */
+    public List<Thread> workers() {
+        return sched.workers();
+    }
+
+    /**
      * For a kernel booted with a {@link Builder#schedule}, from outside it: waits until no task
      * is left, the kernel is hung for good, or the task holding the CPU stalls (no scheduling
      * point for {@code stall} of real time: blocked outside the harness or spinning). Waits for:

@@ -454,6 +454,16 @@ public final class Scheduler {
         }
     }
 
+    /** The workers still running, a snapshot (for checking that none is left behind). */
+    public List<Thread> workers() {
+        lock.lock();
+        try {
+            return List.copyOf(workers);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * Under a schedule, from outside the kernel: waits until no task is left, the kernel is hung,
      * or no step began for {@code stallNanos} of real time. Waits for: the CPU to go free.
