@@ -56,6 +56,8 @@ public final class Scheduler {
     private final WaitQueue exited = new WaitQueue("task exit");
     /** Threads blocked in a harness wait right now. Guarded by lock. */
     private final java.util.Set<Thread> parked = new java.util.HashSet<>();
+    /** Tasks a detector reported stuck outside the harness (pruned of ended tasks on each add). Guarded by lock. */
+    private final java.util.Set<Thread> stuck = new java.util.HashSet<>();
     /** Live worker threads, for close(). Guarded by lock. */
     private final List<Thread> workers = new ArrayList<>();
     /** Who waits for what. Guarded by lock. */
@@ -272,6 +274,7 @@ public final class Scheduler {
                 advanceIfIdle();
             }
             parked.add(Thread.currentThread());
+            switched(Thread.currentThread());
             if (!counted) {
                 observers.add(waiter);
             }
@@ -340,7 +343,7 @@ public final class Scheduler {
             List<String> reports = new ArrayList<>();
             for (Thread task : stalled) {
                 StringBuilder out = new StringBuilder("watchdog: virtual time stalled at ")
-                        .append(String.format("%d.%06d", now() / 1_000_000_000L, (now() / 1_000L) % 1_000_000L))
+                        .append(String.format(java.util.Locale.ROOT, "%d.%06d", now() / 1_000_000_000L, (now() / 1_000L) % 1_000_000L))
                         .append(": task ").append(comm(task))
                         .append(" is blocked outside the harness; sleep with Kmod.msleep");
                 StackTraceElement[] stack = task.getStackTrace();
@@ -365,9 +368,10 @@ public final class Scheduler {
 
     /**
      * Waits, from outside the kernel (the caller must not be a task), until no task is left,
-     * or until the kernel is {@link #hung()}. Waits for: the last task's exit, or the hang.
+     * or until the kernel is {@link #hung()}, or a detector has found a task {@link #stuck}.
+     * Waits for: the last task's exit, or the hang.
      *
-     * @return true when no task is left, false when the kernel is hung
+     * @return true when no task is left, false when the kernel is hung or a task is stuck
      */
     public boolean awaitQuiescent() {
         lock.lock();
@@ -375,7 +379,7 @@ public final class Scheduler {
             if (tasks.containsKey(Thread.currentThread())) {
                 throw new IllegalStateException("a kernel task cannot wait for the kernel to be idle");
             }
-            waitEvent(quiescent, () -> tasks.isEmpty() || hung(), -1);
+            waitEvent(quiescent, () -> tasks.isEmpty() || hung() || stuck.stream().anyMatch(tasks::containsKey), -1);
             return tasks.isEmpty();
         } finally {
             lock.unlock();
@@ -394,6 +398,59 @@ public final class Scheduler {
             return waitEvent(exited, () -> threads.stream().noneMatch(tasks::containsKey), -1);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * A task as the detectors and sysrq-t see it.
+     *
+     * @param switches harness waits entered so far (a changed count: it reached one in between)
+     * @param parked whether it is blocked in a harness wait now
+     */
+    public record TaskState(Thread thread, int pid, long switches, boolean parked) {
+    }
+
+    /** Every live task, by pid. Takes the lock briefly. */
+    public List<TaskState> tasks() {
+        lock.lock();
+        try {
+            List<TaskState> all = new ArrayList<>();
+            for (Map.Entry<Thread, Task> e : tasks.entrySet()) {
+                if (e.getKey().isAlive()) {
+                    all.add(new TaskState(e.getKey(), e.getValue().pid, e.getValue().switches,
+                            parked.contains(e.getKey())));
+                }
+            }
+            all.sort(java.util.Comparator.comparingInt(TaskState::pid));
+            return all;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A detector (soft lockup, hung task, a cycle through the JVM's own waits) found
+     * {@code thread} stuck outside the harness: while it is a task the kernel cannot finish, so
+     * {@link #awaitQuiescent} returns false at once. Takes the lock briefly.
+     */
+    public void stuck(Thread thread) {
+        lock.lock();
+        try {
+            stuck.removeIf(t -> !tasks.containsKey(t));
+            if (tasks.containsKey(thread) && stuck.add(thread)) {
+                wakeUpAll(quiescent);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Counts a context switch of {@code thread}: it is entering a harness wait, so is stuck no more. Lock held. */
+    private void switched(Thread thread) {
+        Task task = tasks.get(thread);
+        if (task != null) {
+            task.switches++;
+            stuck.remove(thread);
         }
     }
 
@@ -497,6 +554,8 @@ public final class Scheduler {
     private static final class Task {
         final int pid;
         int depth = 1;
+        /** Harness waits entered: the task's context switches (nvcsw), the detectors' sign of progress. */
+        long switches;
 
         Task(int pid) {
             this.pid = pid;

@@ -1,0 +1,96 @@
+package dev.kmodharness.junit;
+
+import static dev.kmodharness.junit.PluginBuilder.initClassOf;
+
+import net.bytebuddy.jar.asm.ClassWriter;
+import net.bytebuddy.jar.asm.Label;
+import net.bytebuddy.jar.asm.MethodVisitor;
+import net.bytebuddy.jar.asm.Opcodes;
+
+/**
+ * Init classes that never reach a harness wait, for trying the kernel's lockup detectors and
+ * lockdep on the JVM's own waits. Each replaces a {@link PluginBuilder} plugin's init class:
+ *
+ * <pre>{@code
+ * plugin("a").resource(HangingInit.path("a"), HangingInit.spinning("a")).writeTo(dir);
+ * }</pre>
+ *
+ * Each ends when its thread is interrupted (the spin checks the flag, the sleep throws), so a
+ * test can stop it; the sleeping init then fails with the InterruptedException.
+ */
+public final class HangingInit {
+
+    private static final String THREAD = "java/lang/Thread";
+
+    private HangingInit() {
+    }
+
+    /** The JAR entry of module {@code module}'s init class, for {@link PluginBuilder#resource}. */
+    public static String path(String module) {
+        return internal(module) + ".class";
+    }
+
+    /** {@code while (!Thread.currentThread().isInterrupted()) { }}: a busy loop (a soft lockup). */
+    public static byte[] spinning(String module) {
+        return of(module, code -> {
+            Label loop = new Label();
+            code.visitLabel(loop);
+            code.visitMethodInsn(Opcodes.INVOKESTATIC, THREAD, "currentThread", "()Ljava/lang/Thread;", false);
+            code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, THREAD, "isInterrupted", "()Z", false);
+            code.visitJumpInsn(Opcodes.IFEQ, loop);
+        });
+    }
+
+    /** {@code Thread.sleep(Long.MAX_VALUE)}: blocked outside the harness (a hung task). */
+    public static byte[] sleeping(String module) {
+        return of(module, code -> {
+            code.visitLdcInsn(Long.MAX_VALUE);
+            code.visitMethodInsn(Opcodes.INVOKESTATIC, THREAD, "sleep", "(J)V", false);
+        });
+    }
+
+    /**
+     * {@code synchronized (lock) { Kmod.requestModule(requested); }}, {@code lock} a string
+     * constant: the JVM interns it, so every module naming the same constant shares the monitor.
+     */
+    public static byte[] requestingUnderMonitor(String module, String lock, String requested) {
+        return of(module, code -> {
+            code.visitLdcInsn(lock);
+            code.visitInsn(Opcodes.MONITORENTER);
+            code.visitLdcInsn(requested);
+            code.visitMethodInsn(Opcodes.INVOKESTATIC, "dev/kmodharness/api/Kmod", "requestModule",
+                    "(Ljava/lang/String;)I", false);
+            code.visitInsn(Opcodes.POP);
+            code.visitLdcInsn(lock);
+            code.visitInsn(Opcodes.MONITOREXIT);
+        });
+    }
+
+    /** {@code synchronized (lock) { }}, {@code lock} a string constant (see {@link #requestingUnderMonitor}). */
+    public static byte[] enteringMonitor(String module, String lock) {
+        return of(module, code -> {
+            code.visitLdcInsn(lock);
+            code.visitInsn(Opcodes.MONITORENTER);
+            code.visitLdcInsn(lock);
+            code.visitInsn(Opcodes.MONITOREXIT);
+        });
+    }
+
+    private static byte[] of(String module, java.util.function.Consumer<MethodVisitor> body) {
+        ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_MAXS | ClassWriter.COMPUTE_FRAMES);
+        writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, internal(module), null,
+                "java/lang/Object", null);
+        MethodVisitor clinit = writer.visitMethod(Opcodes.ACC_STATIC, "<clinit>", "()V", null, null);
+        clinit.visitCode();
+        body.accept(clinit);
+        clinit.visitInsn(Opcodes.RETURN);
+        clinit.visitMaxs(0, 0);
+        clinit.visitEnd();
+        writer.visitEnd();
+        return writer.toByteArray();
+    }
+
+    private static String internal(String module) {
+        return initClassOf(module).replace('.', '/');
+    }
+}
