@@ -2,6 +2,7 @@ package dev.kmodharness.cli;
 
 import dev.kmodharness.kmod.Depmod;
 import dev.kmodharness.lockdep.StaticCheck;
+import java.util.Locale;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,19 +42,19 @@ final class CheckCommand implements Callable<Integer> {
         Depmod index = Depmod.scan(modules);
         index.warnings().forEach(err::println);
         for (StaticCheck.Request request : StaticCheck.requests(index)) {
-            out.printf("%s: init calls %s(\"%s\")%n", request.from(),
+            out.printf(Locale.ROOT, "%s: init calls %s(\"%s\")%n", request.from(),
                     request.synchronous() ? "request_module" : "request_module_nowait", request.module());
         }
         List<StaticCheck.Cycle> cycles = StaticCheck.cycles(index, timeoutSeconds * 1_000_000_000L);
         for (StaticCheck.Cycle cycle : cycles) {
-            out.printf("cycle: %s hangs %d s (%d symbol%s x %d s)%n", cycle.chain(),
+            out.printf(Locale.ROOT, "cycle: %s hangs %d s (%d symbol%s x %d s)%n", cycle.chain(),
                     cycle.costNanos() / 1_000_000_000L, cycle.symbols(), cycle.symbols() == 1 ? "" : "s", timeoutSeconds);
             for (StaticCheck.Wait wait : cycle.waits()) {
-                out.printf("  %s waits for %s, COMING, for: %s%n", wait.importer(), wait.owner(),
+                out.printf(Locale.ROOT, "  %s waits for %s, COMING, for: %s%n", wait.importer(), wait.owner(),
                         String.join(", ", wait.symbols()));
             }
         }
-        out.printf("check: %d module%s, %d cycle%s%n", index.names().size(),
+        out.printf(Locale.ROOT, "check: %d module%s, %d cycle%s%n", index.names().size(),
                 index.names().size() == 1 ? "" : "s", cycles.size(), cycles.size() == 1 ? " that hangs" : "s that hang");
         return cycles.isEmpty() ? 0 : 1;
     }

@@ -3,6 +3,7 @@ package dev.kmodharness.cli;
 import dev.kmodharness.Kernel;
 import dev.kmodharness.lockdep.DeadlockPolicy;
 import dev.kmodharness.time.ClockMode;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,7 +48,26 @@ final class KernelOptions {
             description = "The kernel parameter initcall_debug: dmesg shows each init's start and its duration.")
     boolean initcallDebug;
 
+    @Option(names = "--hung-task-timeout", paramLabel = "SECONDS", defaultValue = "4",
+            description = "kernel.hung_task_timeout_secs, in real seconds: a task blocked this long in module code "
+                    + "outside the harness is reported and the command ends, exit 1 (default: ${DEFAULT-VALUE}; 0: off).")
+    double hungTaskTimeout;
+
+    @Option(names = "--watchdog-thresh", paramLabel = "SECONDS", defaultValue = "2",
+            description = "kernel.watchdog_thresh, in real seconds: a task spinning in module code for twice this "
+                    + "is a soft lockup, reported, and the command ends, exit 1 (default: ${DEFAULT-VALUE}; 0: off).")
+    double watchdogThresh;
+
+    @Option(names = "--console",
+            description = "The kernel's console: print each dmesg line on standard error as it is logged.")
+    boolean console;
+
     Kernel boot(Path modules) throws Exception {
+        return boot(modules, null);
+    }
+
+    /** Boots; with {@code --console}, each printk line also goes to {@code consoleOut} as it is logged. */
+    Kernel boot(Path modules, PrintWriter consoleOut) throws Exception {
         DeadlockPolicy policy = switch (deadlock) {
             case "report" -> DeadlockPolicy.REPORT;
             case "fail-fast" -> DeadlockPolicy.FAIL_FAST;
@@ -69,7 +89,17 @@ final class KernelOptions {
         if (!java.nio.file.Files.isDirectory(modules)) {
             throw new IllegalArgumentException("modules directory " + modules + ": No such file or directory");
         }
-        return Kernel.builder()
+        if (!(hungTaskTimeout >= 0) || !(watchdogThresh >= 0)) {
+            throw new IllegalArgumentException("--hung-task-timeout and --watchdog-thresh take seconds, 0 or more");
+        }
+        Kernel.Builder builder = Kernel.builder();
+        if (console && consoleOut != null) {
+            builder.console(line -> {
+                consoleOut.println(line);
+                consoleOut.flush();
+            });
+        }
+        return builder
                 .modules(modules)
                 .builtin(builtins.toArray(String[]::new))
                 .clock(mode)
@@ -79,6 +109,8 @@ final class KernelOptions {
                 .gate(gateOn)
                 .asyncProbe(asyncProbe)
                 .initcallDebug(initcallDebug)
+                .hungTaskTimeout(Duration.ofNanos((long) (hungTaskTimeout * 1e9)))
+                .softLockup(Duration.ofNanos((long) (2 * watchdogThresh * 1e9)))
                 .build();
     }
 }

@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,7 +31,8 @@ import picocli.CommandLine.Model.CommandSpec;
                     + "lsmod, dmesg, cat /proc/modules, cat /sys/module/NAME/initstate, cat /sys/module/NAME/refcnt, "
                     + "sleep SECONDS (kernel time), wait; a trailing & runs the line in the background; # starts a "
                     + "comment. Output and errors in the real tools' words.",
-            "Exit 0 when every line succeeded, 1 when one failed, 2 for a malformed script (then nothing runs)."})
+            "Exit 0 when every line succeeded, 1 when one failed or the kernel hung (then dmesg and lsmod follow), "
+                    + "2 for a malformed script (then nothing runs)."})
 final class RunCommand implements Callable<Integer> {
 
     @Spec
@@ -60,10 +62,19 @@ final class RunCommand implements Callable<Integer> {
             err.println("kmod-harness: " + e.getMessage());
             return Shell.MALFORMED;
         }
-        try (Kernel kernel = kernelOptions.boot(modules)) {
+        try (Kernel kernel = kernelOptions.boot(modules, err); Sigint sigint = new Sigint(kernel, out)) {
             kernel.depmod().warnings().forEach(err::println);
             err.flush();
-            return reportOptions.report(kernel, out, new Shell(kernel, out, err).run(parsed));
+            // The shell runs as a task of its own, so that this thread can stop waiting when a
+            // line gets stuck in module code or the kernel hangs for good.
+            AtomicInteger status = new AtomicInteger(Shell.FAILURE);
+            kernel.exec("sh", () -> status.set(new Shell(kernel, out, err).run(parsed)));
+            if (!kernel.awaitIdle()) {
+                ModprobeCommand.hung(kernel, err);
+                ModprobeCommand.print(kernel, out);
+                return reportOptions.report(kernel, out, 1);
+            }
+            return reportOptions.report(kernel, out, status.get());
         }
     }
 

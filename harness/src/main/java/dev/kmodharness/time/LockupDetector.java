@@ -20,8 +20,8 @@ import java.util.function.Supplier;
  * not blocked in a harness wait, and its innermost frame outside the JDK is a module's; its episode
  * starts when it is first seen so and ends when it reaches a harness wait (its switch count
  * moves, as the kernel's nvcsw + nivcsw) or leaves module code. An episode longer than a
- * threshold is reported once: as a soft lockup when the task spun (its thread CPU time rose by
- * at least a tenth of the episode: ThreadMXBean), as a hung task when it was blocked (a JVM
+ * threshold is reported once: as a soft lockup when the task spun (RUNNABLE, its thread CPU time
+ * rising: ThreadMXBean), as a hung task when it was blocked (a JVM
  * monitor, Object.wait, a latch, Thread.sleep, the JVM's class initialization, which shows as
  * RUNNABLE with no CPU time). Then the scheduler hears the task is stuck, so the kernel's
  * callers stop waiting for it.
@@ -84,9 +84,13 @@ final class LockupDetector {
                 continue;
             }
             long elapsed = now - episode.since;
-            boolean spinning = cpuTime
-                    ? (cpu(thread) - episode.cpuSince) * 10 >= elapsed && thread.getState() == Thread.State.RUNNABLE
-                    : thread.getState() == Thread.State.RUNNABLE;
+            long cpu = cpu(thread);
+            // RUNNABLE and burning CPU: since the last sample at all (a busy task on a loaded
+            // machine may get little), or a twentieth of the episode. A RUNNABLE thread whose CPU
+            // time stands still is blocked where the JVM says RUNNABLE (class initialization, I/O).
+            boolean spinning = thread.getState() == Thread.State.RUNNABLE
+                    && (!cpuTime || cpu > episode.cpuLast || (cpu - episode.cpuSince) * 20 >= elapsed);
+            episode.cpuLast = cpu;
             long threshold = spinning ? softNanos : hungNanos;
             if (threshold > 0 && elapsed >= threshold) {
                 episode.reported = true;
@@ -145,12 +149,15 @@ final class LockupDetector {
         final long switches;
         final long since;
         final long cpuSince;
+        /** The thread's CPU time at the last sample. */
+        long cpuLast;
         boolean reported;
 
         Episode(long switches, long since, long cpuSince) {
             this.switches = switches;
             this.since = since;
             this.cpuSince = cpuSince;
+            this.cpuLast = cpuSince;
         }
     }
 }
