@@ -41,7 +41,14 @@ public final class WaitForGraph {
      *     but not reported twice
      */
     public DeadlockReport add(WaitFor edge, long kernelNanos, long closedRealNanos) {
-        Thread self = Thread.currentThread();
+        return add(Thread.currentThread(), edge, kernelNanos, closedRealNanos);
+    }
+
+    /**
+     * Adds the edge "{@code self} waits for {@code edge}", for a graph built by an observer
+     * (the JVM sampler, lockdep.jvm) rather than by the waiting thread itself.
+     */
+    public DeadlockReport add(Thread self, WaitFor edge, long kernelNanos, long closedRealNanos) {
         blocked.put(self, edge);
         List<DeadlockReport.Link> path = new ArrayList<>();
         path.add(link(self, edge));
