@@ -82,7 +82,7 @@ public final class Kernel implements AutoCloseable {
                 name -> Modprobe.run(depmod, target, name, Map.of()).status());
         this.moduleCode = new ModuleCode(name -> depmod.find(name).isPresent() || modules.classLoader(name).isPresent());
         this.watchdog = new Watchdog(sched, b.watchdog, b.softLockup, b.hungTaskTimeout, moduleCode,
-                modules::list, thread -> null, b.modules.toString(), dmesg::printk);
+                modules::list, b.modules.toString(), dmesg::printk);
         List<ModuleImage> builtins = new ArrayList<>();
         for (String name : b.builtins) {
             builtins.add(depmod.find(name).orElseThrow(() -> new IllegalArgumentException(

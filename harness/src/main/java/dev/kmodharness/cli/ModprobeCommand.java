@@ -102,6 +102,8 @@ final class ModprobeCommand implements Callable<Integer> {
             err.println("kmod-harness: hung: " + kernel.lockups().stream().map(Lockup::summary)
                     .collect(Collectors.joining(", ")) + " (the report is in dmesg)");
         } else {
+            // In the harness or in the JVM (a monitor, a class initialization): no wait of the
+            // cycle has a timeout.
             err.println("kmod-harness: hung: every kernel task waits with no timeout, for good"
                     + (kernel.deadlocks().isEmpty() ? "" : " (the cycle is in dmesg)"));
         }

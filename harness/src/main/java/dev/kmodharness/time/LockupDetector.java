@@ -1,5 +1,8 @@
 package dev.kmodharness.time;
 
+import dev.kmodharness.lockdep.JvmEdge;
+import dev.kmodharness.lockdep.jvm.JvmWait;
+import dev.kmodharness.lockdep.jvm.JvmWaits;
 import dev.kmodharness.module.ModuleInfo;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -10,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -37,7 +39,6 @@ final class LockupDetector {
     private final long hungNanos;
     private final Predicate<StackTraceElement> moduleFrame;
     private final Supplier<List<ModuleInfo>> modules;
-    private final Function<Thread, String> blocker;
     private final Consumer<String> printk;
     private final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     private final boolean cpuTime = mx.isThreadCpuTimeSupported() && mx.isThreadCpuTimeEnabled();
@@ -47,57 +48,109 @@ final class LockupDetector {
     private final List<Lockup> lockups = new ArrayList<>();
 
     /**
-     * @param blocker for a blocked thread, the hung-task detector's blocker line ("task X:1 is
-     *     blocked on a mutex likely owned by task Y:2."), or null when no owner is known
      * @param printk where reports go; called on the watchdog thread without the kernel lock
      */
     LockupDetector(Scheduler sched, long softNanos, long hungNanos, Predicate<StackTraceElement> moduleFrame,
-            Supplier<List<ModuleInfo>> modules, Function<Thread, String> blocker, Consumer<String> printk) {
+            Supplier<List<ModuleInfo>> modules, Consumer<String> printk) {
         this.sched = sched;
         this.softNanos = softNanos;
         this.hungNanos = hungNanos;
         this.moduleFrame = moduleFrame;
         this.modules = modules;
-        this.blocker = blocker;
         this.printk = printk;
     }
 
-    /** One round of both detectors at real time {@code now} (System.nanoTime()). */
+    /**
+     * One round at real time {@code now} (System.nanoTime()): samples each task in module code,
+     * asks the JVM what the blocked ones wait for (lockdep then names a cycle through those
+     * waits at once, and the kernel is hung for good), and reports each episode past its
+     * threshold.
+     */
     void check(long now) {
+        List<Scheduler.TaskState> tasks = sched.tasks();
+        Map<Thread, Integer> pids = new HashMap<>();
+        List<Sample> samples = new ArrayList<>();
         Set<Thread> seen = new HashSet<>();
-        for (Scheduler.TaskState task : sched.tasks()) {
+        for (Scheduler.TaskState task : tasks) {
             Thread thread = task.thread();
+            pids.put(thread, task.pid());
             if (task.parked()) {
                 continue;
             }
             StackTraceElement[] stack = thread.getStackTrace();
-            if (!inModuleCode(stack)) {
+            StackTraceElement top = innermostOutsideJdk(stack);
+            if (top == null || !moduleFrame.test(top)) {
                 continue;
             }
             seen.add(thread);
             Episode episode = episodes.get(thread);
+            long cpu = cpu(thread);
             if (episode == null || episode.switches != task.switches()) {
-                episodes.put(thread, new Episode(task.switches(), now, cpu(thread)));
-                continue;
-            }
-            if (episode.reported) {
+                episodes.put(thread, new Episode(task.switches(), now, cpu));
                 continue;
             }
             long elapsed = now - episode.since;
-            long cpu = cpu(thread);
             // RUNNABLE and burning CPU: since the last sample at all (a busy task on a loaded
             // machine may get little), or a twentieth of the episode. A RUNNABLE thread whose CPU
             // time stands still is blocked where the JVM says RUNNABLE (class initialization, I/O).
             boolean spinning = thread.getState() == Thread.State.RUNNABLE
                     && (!cpuTime || cpu > episode.cpuLast || (cpu - episode.cpuSince) * 20 >= elapsed);
             episode.cpuLast = cpu;
-            long threshold = spinning ? softNanos : hungNanos;
-            if (threshold > 0 && elapsed >= threshold) {
-                episode.reported = true;
-                report(task, spinning, elapsed / 1_000_000_000L, stack);
-            }
+            samples.add(new Sample(task, episode, stack, top, spinning, elapsed));
         }
         episodes.keySet().retainAll(seen);
+        Map<Thread, JvmWait> waits = jvmWaits(samples);
+        for (Sample sample : samples) {
+            long threshold = sample.spinning ? softNanos : hungNanos;
+            if (!sample.episode.reported && threshold > 0 && sample.elapsed >= threshold) {
+                sample.episode.reported = true;
+                report(sample, blocker(waits.get(sample.task.thread()), pids));
+            }
+        }
+    }
+
+    /**
+     * What the blocked samples wait for, as the JVM shows it (a thread dump: only while a task
+     * is blocked in module code); each such wait with an owner goes to lockdep as an edge.
+     */
+    private Map<Thread, JvmWait> jvmWaits(List<Sample> samples) {
+        Map<Thread, Sample> blocked = new HashMap<>();
+        samples.stream().filter(x -> !x.spinning).forEach(x -> blocked.put(x.task.thread(), x));
+        if (blocked.isEmpty()) {
+            return Map.of();
+        }
+        Map<Thread, JvmWait> waits = new HashMap<>();
+        List<JvmEdge> edges = new ArrayList<>();
+        for (JvmWait wait : JvmWaits.sample(blocked::containsKey)) {
+            waits.put(wait.waiter(), wait);
+            StackTraceElement top = blocked.get(wait.waiter()).top;
+            JvmEdge edge = JvmEdge.of(wait, top.getClassName() + "." + top.getMethodName()
+                    + " [" + top.getClassLoaderName() + "]");
+            if (edge != null) {
+                edges.add(edge);
+            }
+        }
+        if (!edges.isEmpty()) {
+            sched.jvmWaits(edges);
+        }
+        return waits;
+    }
+
+    /**
+     * The hung-task detector's blocker line (kernel/hung_task.c, debug_show_blocker), or null
+     * when the JVM names no owner: "a mutex" for a monitor or lock, as the kernel says it.
+     */
+    private static String blocker(JvmWait wait, Map<Thread, Integer> pids) {
+        if (wait == null || wait.owner() == null) {
+            return null;
+        }
+        String waiter = wait.waiter().getName() + ":" + pids.getOrDefault(wait.waiter(), 0);
+        String owner = wait.owner().getName() + ":" + pids.getOrDefault(wait.owner(), 0);
+        return switch (wait.kind()) {
+            case MONITOR, LOCK -> "task " + waiter + " is blocked on a mutex likely owned by task " + owner + ".";
+            case CLASS_INIT -> "task " + waiter + " is blocked on the " + wait.resource() + " run by task " + owner + ".";
+            case JOIN -> "task " + waiter + " is waiting for task " + owner + " to exit.";
+        };
     }
 
     /** Every report so far, in order. */
@@ -105,14 +158,16 @@ final class LockupDetector {
         return List.copyOf(lockups);
     }
 
-    private void report(Scheduler.TaskState task, boolean spinning, long seconds, StackTraceElement[] stack) {
+    private void report(Sample sample, String blocker) {
+        Scheduler.TaskState task = sample.task;
         String comm = task.thread().getName();
-        String trace = CallTrace.format(stack, moduleFrame);
-        String text = spinning
+        long seconds = sample.elapsed / 1_000_000_000L;
+        String trace = CallTrace.format(sample.stack, moduleFrame);
+        String text = sample.spinning
                 ? SoftLockup.report(comm, task.pid(), seconds, trace, modules.get())
-                : HungTask.report(comm, task.pid(), seconds, trace, blocker.apply(task.thread()));
-        Lockup lockup = new Lockup(spinning ? Lockup.Kind.SOFT_LOCKUP : Lockup.Kind.HUNG_TASK, comm, task.pid(),
-                seconds, text);
+                : HungTask.report(comm, task.pid(), seconds, trace, blocker);
+        Lockup lockup = new Lockup(sample.spinning ? Lockup.Kind.SOFT_LOCKUP : Lockup.Kind.HUNG_TASK, comm,
+                task.pid(), seconds, text);
         synchronized (this) {
             lockups.add(lockup);
         }
@@ -121,18 +176,18 @@ final class LockupDetector {
     }
 
     /**
-     * Whether the innermost frame that is not the JDK's is module code: a task in the JDK called
-     * from module code (Thread.sleep, Object.wait, a latch) is in module code; one in harness
-     * code called from module code (a printk, a wait for its turn) is not.
+     * The innermost frame that is not the JDK's, or null: a task in the JDK called from module
+     * code (Thread.sleep, Object.wait, a latch) is in module code; one in harness code called
+     * from module code (a printk, a wait for its turn) is not.
      */
-    private boolean inModuleCode(StackTraceElement[] stack) {
+    private static StackTraceElement innermostOutsideJdk(StackTraceElement[] stack) {
         for (StackTraceElement frame : stack) {
             String loader = frame.getClassLoaderName();
             if (loader != null && !loader.equals("platform")) {
-                return moduleFrame.test(frame);
+                return frame;
             }
         }
-        return false;
+        return null;
     }
 
     private long cpu(Thread thread) {
@@ -142,6 +197,11 @@ final class LockupDetector {
         @SuppressWarnings("deprecation") // Thread.threadId() is JDK 19+; getId() is the same id
         long id = thread.getId();
         return Math.max(0, mx.getThreadCpuTime(id));
+    }
+
+    /** One task in module code at one round. */
+    private record Sample(Scheduler.TaskState task, Episode episode, StackTraceElement[] stack, StackTraceElement top,
+            boolean spinning, long elapsed) {
     }
 
     /** One stretch of module code without a harness wait. */

@@ -4,7 +4,6 @@ import dev.kmodharness.module.ModuleInfo;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -31,15 +30,14 @@ public final class Watchdog implements AutoCloseable {
      * @param hungTask hung_task_timeout_secs; zero is off
      * @param moduleFrame whether a stack frame is module code
      * @param modules the module list, newest first, for "Modules linked in:"
-     * @param blocker the hung-task blocker line for a thread, or null
      * @param report receives each report (one multi-line text), on the watchdog thread
      */
     public Watchdog(Scheduler sched, Duration stallPeriod, Duration softLockup, Duration hungTask,
             Predicate<StackTraceElement> moduleFrame, Supplier<List<ModuleInfo>> modules,
-            Function<Thread, String> blocker, String kernelName, Consumer<String> report) {
+            String kernelName, Consumer<String> report) {
         long stallNanos = sched.mode() == ClockMode.VIRTUAL ? stallPeriod.toNanos() : 0;
         this.detector = new LockupDetector(sched, softLockup.toNanos(), hungTask.toNanos(), moduleFrame, modules,
-                blocker, report);
+                report);
         long tick = MAX_TICK_NANOS;
         for (long period : new long[] {stallNanos, softLockup.toNanos() / 4, hungTask.toNanos() / 4}) {
             if (period > 0) {
