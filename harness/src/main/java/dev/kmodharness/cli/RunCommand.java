@@ -68,13 +68,55 @@ final class RunCommand implements Callable<Integer> {
             // The shell runs as a task of its own, so that this thread can stop waiting when a
             // line gets stuck in module code or the kernel hangs for good.
             AtomicInteger status = new AtomicInteger(Shell.FAILURE);
-            kernel.exec("sh", () -> status.set(new Shell(kernel, out, err).run(parsed)));
+            Gate shellOut = new Gate(out);
+            Gate shellErr = new Gate(err);
+            kernel.exec("sh", () -> status.set(new Shell(kernel, new PrintWriter(shellOut), new PrintWriter(shellErr))
+                    .run(parsed)));
             if (!kernel.awaitIdle()) {
+                // The stuck shell may go on once closing interrupts it: it speaks no more.
+                shellOut.shut();
+                shellErr.shut();
                 ModprobeCommand.hung(kernel, err);
                 ModprobeCommand.print(kernel, out);
                 return reportOptions.report(kernel, out, 1);
             }
             return reportOptions.report(kernel, out, status.get());
+        }
+    }
+
+    /**
+     * The shell's view of a stream: writes through, each flushed at once, until {@link #shut}.
+     * Guarded by this.
+     */
+    private static final class Gate extends java.io.Writer {
+        private final PrintWriter target;
+        private boolean open = true;
+
+        Gate(PrintWriter target) {
+            this.target = target;
+        }
+
+        synchronized void shut() {
+            open = false;
+        }
+
+        @Override
+        public synchronized void write(char[] chars, int off, int len) {
+            if (open) {
+                target.write(chars, off, len);
+            }
+        }
+
+        @Override
+        public synchronized void flush() {
+            if (open) {
+                target.flush();
+            }
+        }
+
+        @Override
+        public void close() {
+            flush();
         }
     }
 

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmodharness.Kernel;
-import dev.kmodharness.junit.HangingInit;
+import dev.kmodharness.junit.HostileInit;
 import dev.kmodharness.module.ModuleState;
 import dev.kmodharness.time.ClockMode;
 import java.nio.file.Path;
@@ -33,9 +33,9 @@ class JvmWaitEdgesTest {
     @EnumSource(ClockMode.class)
     void monitorHeldAcrossRequestModuleIsACycle(ClockMode clock) throws Exception {
         String lock = "JvmWaitEdgesTest lock " + clock;
-        plugin("a").license("GPL").resource(HangingInit.path("a"), HangingInit.requestingUnderMonitor("a", lock, "b"))
+        plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.requestingUnderMonitor("a", lock, "b"))
                 .writeTo(dir);
-        plugin("b").license("GPL").resource(HangingInit.path("b"), HangingInit.enteringMonitor("b", lock)).writeTo(dir);
+        plugin("b").license("GPL").resource(HostileInit.path("b"), HostileInit.enteringMonitor("b", lock)).writeTo(dir);
         // The hung-task report comes well after lockdep's: 1 s against the detector's 50 ms round.
         try (Kernel kernel = Kernel.builder().modules(dir).clock(clock).hungTaskTimeout(Duration.ofSeconds(1))
                 .softLockup(Duration.ofSeconds(1)).build()) {

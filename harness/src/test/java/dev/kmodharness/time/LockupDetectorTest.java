@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmodharness.Kernel;
-import dev.kmodharness.junit.HangingInit;
+import dev.kmodharness.junit.HostileInit;
 import dev.kmodharness.module.ModuleState;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,7 +37,7 @@ class LockupDetectorTest {
     @ParameterizedTest
     @EnumSource(ClockMode.class)
     void spinningInitIsASoftLockup(ClockMode clock) throws Exception {
-        plugin("a").license("GPL").resource(HangingInit.path("a"), HangingInit.spinning("a")).writeTo(dir);
+        plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.spinning("a")).writeTo(dir);
         try (Kernel kernel = boot(clock)) {
             Thread task = kernel.exec("modprobe a", () -> kernel.modprobe("a"));
 
@@ -66,7 +66,7 @@ class LockupDetectorTest {
     @ParameterizedTest
     @EnumSource(ClockMode.class)
     void initBlockedOutsideTheHarnessIsAHungTask(ClockMode clock) throws Exception {
-        plugin("a").license("GPL").resource(HangingInit.path("a"), HangingInit.sleeping("a")).writeTo(dir);
+        plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.sleeping("a")).writeTo(dir);
         try (Kernel kernel = boot(clock)) {
             Thread task = kernel.exec("modprobe a", () -> kernel.modprobe("a"));
 

@@ -8,21 +8,22 @@ import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
 /**
- * Init classes that never reach a harness wait, for trying the kernel's lockup detectors and
- * lockdep on the JVM's own waits. Each replaces a {@link PluginBuilder} plugin's init class:
+ * Init classes that misbehave as buggy or hostile module code does: spin or block outside any
+ * harness wait (for the kernel's lockup detectors and lockdep on the JVM's own waits), or harm
+ * the JVM the harness runs in. Each replaces a {@link PluginBuilder} plugin's init class:
  *
  * <pre>{@code
- * plugin("a").resource(HangingInit.path("a"), HangingInit.spinning("a")).writeTo(dir);
+ * plugin("a").resource(HostileInit.path("a"), HostileInit.spinning("a")).writeTo(dir);
  * }</pre>
  *
- * Each ends when its thread is interrupted (the spin checks the flag, the sleep throws), so a
- * test can stop it; the sleeping init then fails with the InterruptedException.
+ * A hanging one ends when its thread is interrupted (the spin checks the flag, the sleep
+ * throws), so a test can stop it; the sleeping init then fails with the InterruptedException.
  */
-public final class HangingInit {
+public final class HostileInit {
 
     private static final String THREAD = "java/lang/Thread";
 
-    private HangingInit() {
+    private HostileInit() {
     }
 
     /** The JAR entry of module {@code module}'s init class, for {@link PluginBuilder#resource}. */
@@ -73,6 +74,29 @@ public final class HangingInit {
             code.visitInsn(Opcodes.MONITORENTER);
             code.visitLdcInsn(lock);
             code.visitInsn(Opcodes.MONITOREXIT);
+        });
+    }
+
+    /** {@code System.out.close(); System.err.close();}: the streams every later print would use. */
+    public static byte[] closingSystemStreams(String module) {
+        return of(module, code -> {
+            for (String stream : new String[] {"out", "err"}) {
+                code.visitFieldInsn(Opcodes.GETSTATIC, "java/lang/System", stream, "Ljava/io/PrintStream;");
+                code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/io/PrintStream", "close", "()V", false);
+            }
+        });
+    }
+
+    /**
+     * {@code Locale.setDefault(Locale.forLanguageTag(tag))}: e.g. "th-TH-u-nu-thai", whose
+     * digits are Thai wherever a format follows the default locale.
+     */
+    public static byte[] settingDefaultLocale(String module, String tag) {
+        return of(module, code -> {
+            code.visitLdcInsn(tag);
+            code.visitMethodInsn(Opcodes.INVOKESTATIC, "java/util/Locale", "forLanguageTag",
+                    "(Ljava/lang/String;)Ljava/util/Locale;", false);
+            code.visitMethodInsn(Opcodes.INVOKESTATIC, "java/util/Locale", "setDefault", "(Ljava/util/Locale;)V", false);
         });
     }
 
