@@ -36,9 +36,9 @@ class JvmWaitEdgesTest {
         plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.requestingUnderMonitor("a", lock, "b"))
                 .writeTo(dir);
         plugin("b").license("GPL").resource(HostileInit.path("b"), HostileInit.enteringMonitor("b", lock)).writeTo(dir);
-        // The hung-task report comes well after lockdep's: 1 s against the detector's 50 ms round.
-        try (Kernel kernel = Kernel.builder().modules(dir).clock(clock).hungTaskTimeout(Duration.ofSeconds(1))
-                .softLockup(Duration.ofSeconds(1)).build()) {
+        // The hung-task report comes well after lockdep's: 500 ms against the detector's 125 ms round.
+        try (Kernel kernel = Kernel.builder().modules(dir).clock(clock).hungTaskTimeout(Duration.ofMillis(500))
+                .softLockup(Duration.ofMillis(500)).build()) {
             Thread task = kernel.exec("modprobe a", () -> kernel.modprobe("a"));
 
             assertFalse(kernel.awaitIdle(), "hung for good");
@@ -70,7 +70,7 @@ class JvmWaitEdgesTest {
         plugin("a").license("GPL").exportsGpl("a_sym").requests("b").initOnSymbols().writeTo(dir);
         plugin("b").license("GPL").imports("a", "a_sym").writeTo(dir);
         try (Kernel kernel = Kernel.builder().modules(dir).clock(clock).gate(false)
-                .hungTaskTimeout(Duration.ofSeconds(1)).softLockup(Duration.ofSeconds(1)).build()) {
+                .hungTaskTimeout(Duration.ofMillis(500)).softLockup(Duration.ofMillis(500)).build()) {
             Thread task = kernel.exec("modprobe a", () -> kernel.modprobe("a"));
 
             assertFalse(kernel.awaitIdle(), "hung for good");
