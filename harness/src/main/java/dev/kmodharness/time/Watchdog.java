@@ -39,7 +39,7 @@ public final class Watchdog implements AutoCloseable {
         this.detector = new LockupDetector(sched, softLockup.toNanos(), hungTask.toNanos(), moduleFrame, modules,
                 report);
         long tick = MAX_TICK_NANOS;
-        for (long period : new long[] {stallNanos, softLockup.toNanos() / 4, hungTask.toNanos() / 4}) {
+        for (long period : new long[] {stallNanos, softLockup.toNanos() / 8, hungTask.toNanos() / 8}) {
             if (period > 0) {
                 tick = Math.min(tick, period);
             }

@@ -36,7 +36,7 @@ class JvmWaitEdgesTest {
         plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.requestingUnderMonitor("a", lock, "b"))
                 .writeTo(dir);
         plugin("b").license("GPL").resource(HostileInit.path("b"), HostileInit.enteringMonitor("b", lock)).writeTo(dir);
-        // The hung-task report comes well after lockdep's: 500 ms against the detector's 125 ms round.
+        // The hung-task report comes well after lockdep's: 500 ms against the detector's 62 ms round.
         try (Kernel kernel = Kernel.builder().modules(dir).clock(clock).hungTaskTimeout(Duration.ofMillis(500))
                 .softLockup(Duration.ofMillis(500)).build()) {
             Thread task = kernel.exec("modprobe a", () -> kernel.modprobe("a"));
