@@ -117,6 +117,29 @@ class SelfProtectionTest {
     }
 
     @Test
+    void closeNamesAThreadAPluginStartedAndLeftRunning() throws Exception {
+        plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.startingThread("a", "a-worker"))
+                .writeTo(dir);
+        Kernel kernel = Kernel.builder().modules(dir).build();
+        assertEquals(0, kernel.modprobe("a").status());
+        Thread worker = kernel.leftoverThreads().stream().filter(t -> t.getName().equals("a-worker")).findFirst()
+                .orElseThrow(() -> new AssertionError(kernel.leftoverThreads().toString()));
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> worker.getState() == Thread.State.WAITING);
+
+            kernel.close();
+
+            assertTrue(kernel.dmesg().stream().anyMatch(l -> l.endsWith("] close: thread 'a-worker' left running in "
+                    + "module a (WAITING at kmodtest.a.init.Init.run(Unknown Source)); it pins the module's class "
+                    + "loader")), kernel.dmesg()::toString);
+        } finally {
+            worker.interrupt();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !worker.isAlive());
+        }
+        assertEquals(List.of(), kernel.leftoverThreads());
+    }
+
+    @Test
     void showStateListsEachTaskWithItsState() throws Exception {
         plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.sleeping("a")).writeTo(dir);
         try (Kernel kernel = Kernel.builder().modules(dir).hungTaskTimeout(Duration.ofMillis(200)).build()) {

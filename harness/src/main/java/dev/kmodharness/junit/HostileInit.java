@@ -100,6 +100,53 @@ public final class HostileInit {
         });
     }
 
+    /**
+     * {@code new Thread(new Init(), threadName).start()}, the init class a Runnable whose run()
+     * parks until interrupted: a thread of module code that outlives its init (and pins the
+     * module's class loader while it runs).
+     */
+    public static byte[] startingThread(String module, String threadName) {
+        String self = internal(module);
+        ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_MAXS | ClassWriter.COMPUTE_FRAMES);
+        writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, self, null, "java/lang/Object",
+                new String[] {"java/lang/Runnable"});
+        MethodVisitor init = writer.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "()V", null, null);
+        init.visitCode();
+        init.visitVarInsn(Opcodes.ALOAD, 0);
+        init.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/Object", "<init>", "()V", false);
+        init.visitInsn(Opcodes.RETURN);
+        init.visitMaxs(0, 0);
+        init.visitEnd();
+        MethodVisitor run = writer.visitMethod(Opcodes.ACC_PUBLIC, "run", "()V", null, null);
+        run.visitCode();
+        Label loop = new Label();
+        Label done = new Label();
+        run.visitLabel(loop);
+        run.visitMethodInsn(Opcodes.INVOKESTATIC, THREAD, "interrupted", "()Z", false);
+        run.visitJumpInsn(Opcodes.IFNE, done);
+        run.visitMethodInsn(Opcodes.INVOKESTATIC, "java/util/concurrent/locks/LockSupport", "park", "()V", false);
+        run.visitJumpInsn(Opcodes.GOTO, loop);
+        run.visitLabel(done);
+        run.visitInsn(Opcodes.RETURN);
+        run.visitMaxs(0, 0);
+        run.visitEnd();
+        MethodVisitor clinit = writer.visitMethod(Opcodes.ACC_STATIC, "<clinit>", "()V", null, null);
+        clinit.visitCode();
+        clinit.visitTypeInsn(Opcodes.NEW, THREAD);
+        clinit.visitInsn(Opcodes.DUP);
+        clinit.visitTypeInsn(Opcodes.NEW, self);
+        clinit.visitInsn(Opcodes.DUP);
+        clinit.visitMethodInsn(Opcodes.INVOKESPECIAL, self, "<init>", "()V", false);
+        clinit.visitLdcInsn(threadName);
+        clinit.visitMethodInsn(Opcodes.INVOKESPECIAL, THREAD, "<init>", "(Ljava/lang/Runnable;Ljava/lang/String;)V", false);
+        clinit.visitMethodInsn(Opcodes.INVOKEVIRTUAL, THREAD, "start", "()V", false);
+        clinit.visitInsn(Opcodes.RETURN);
+        clinit.visitMaxs(0, 0);
+        clinit.visitEnd();
+        writer.visitEnd();
+        return writer.toByteArray();
+    }
+
     private static byte[] of(String module, java.util.function.Consumer<MethodVisitor> body) {
         ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_MAXS | ClassWriter.COMPUTE_FRAMES);
         writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, internal(module), null,
