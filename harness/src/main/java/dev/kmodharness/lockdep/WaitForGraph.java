@@ -100,6 +100,39 @@ public final class WaitForGraph {
         return true;
     }
 
+    /**
+     * Lockdep over the JVM's own waits: adds {@code edges} (threads blocked outside the
+     * harness, as the JVM shows them; none may have an edge of its own) beside the harness's
+     * edges, reports each cycle through one of them (unless a cycle of the same threads was
+     * reported, as the gate-off probe reports a class-initialization cycle before the JVM
+     * blocks), then takes them out again.
+     *
+     * @return the waiters found in a cycle
+     */
+    public Set<Thread> observe(List<JvmEdge> edges, long kernelNanos) {
+        Set<Thread> inCycle = new HashSet<>();
+        edges.forEach(edge -> put(edge.waiter(), edge.edge()));
+        try {
+            for (JvmEdge edge : edges) {
+                DeadlockReport cycle = cycleThrough(edge.waiter(), kernelNanos, System.nanoTime());
+                if (cycle != null) {
+                    inCycle.add(edge.waiter());
+                    Set<String> threads = threadsOf(cycle);
+                    if (reports.stream().noneMatch(r -> threadsOf(r).equals(threads))) {
+                        record(cycle);
+                    }
+                }
+            }
+        } finally {
+            edges.forEach(edge -> remove(edge.waiter()));
+        }
+        return inCycle;
+    }
+
+    private static Set<String> threadsOf(DeadlockReport report) {
+        return report.links().stream().map(DeadlockReport.Link::thread).collect(java.util.stream.Collectors.toSet());
+    }
+
     /** Removes the current thread's edge: its wait ended. */
     public void remove() {
         blocked.remove(Thread.currentThread());

@@ -67,11 +67,11 @@ final class LockupDetector {
      * threshold.
      */
     void check(long now) {
-        List<Scheduler.TaskState> tasks = sched.tasks();
+        List<TaskState> tasks = sched.tasks();
         Map<Thread, Integer> pids = new HashMap<>();
         List<Sample> samples = new ArrayList<>();
         Set<Thread> seen = new HashSet<>();
-        for (Scheduler.TaskState task : tasks) {
+        for (TaskState task : tasks) {
             Thread thread = task.thread();
             pids.put(thread, task.pid());
             if (task.parked()) {
@@ -159,7 +159,7 @@ final class LockupDetector {
     }
 
     private void report(Sample sample, String blocker) {
-        Scheduler.TaskState task = sample.task;
+        TaskState task = sample.task;
         String comm = task.thread().getName();
         long seconds = sample.elapsed / 1_000_000_000L;
         String trace = CallTrace.format(sample.stack, moduleFrame);
@@ -200,7 +200,7 @@ final class LockupDetector {
     }
 
     /** One task in module code at one round. */
-    private record Sample(Scheduler.TaskState task, Episode episode, StackTraceElement[] stack, StackTraceElement top,
+    private record Sample(TaskState task, Episode episode, StackTraceElement[] stack, StackTraceElement top,
             boolean spinning, long elapsed) {
     }
 

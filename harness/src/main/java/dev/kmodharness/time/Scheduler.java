@@ -402,15 +402,6 @@ public final class Scheduler {
         }
     }
 
-    /**
-     * A task as the detectors and sysrq-t see it.
-     *
-     * @param switches harness waits entered so far (a changed count: it reached one in between)
-     * @param parked whether it is blocked in a harness wait now
-     */
-    public record TaskState(Thread thread, int pid, long switches, boolean parked) {
-    }
-
     /** Every live task, by pid. Takes the lock briefly. */
     public List<TaskState> tasks() {
         lock.lock();
@@ -447,48 +438,19 @@ public final class Scheduler {
     }
 
     /**
-     * Lockdep over the JVM's own waits: puts each of {@code edges} (tasks blocked outside the
-     * harness, as the JVM shows them) in the wait-for graph beside the harness's own edges,
-     * reports each cycle through one of them (unless a cycle of the same tasks was reported,
-     * as the gate-off probe reports a class-initialization cycle before it blocks), marks every
-     * waiter in a cycle {@link #stuck}: the kernel is hung for good. Then takes the edges out
-     * again. Takes the lock briefly.
-     *
-     * @return the waiters found in a cycle
+     * Lockdep over the JVM's own waits ({@link WaitForGraph#observe}) for the tasks among
+     * {@code edges}' waiters that are outside any harness wait (a harness wait adds its own
+     * edge and parks under this lock); every waiter in a cycle is {@link #stuck}: the kernel is
+     * hung for good. Takes the lock briefly.
      */
-    public java.util.Set<Thread> jvmWaits(List<JvmEdge> edges) {
+    public void jvmWaits(List<JvmEdge> edges) {
         lock.lock();
         try {
-            java.util.Set<Thread> hung = new java.util.HashSet<>();
-            // Only tasks outside any harness wait, which have no edge of their own (a harness
-            // wait adds its edge and parks under this lock).
-            List<JvmEdge> put = edges.stream()
-                    .filter(e -> tasks.containsKey(e.waiter()) && !parked.contains(e.waiter())).toList();
-            put.forEach(edge -> graph.put(edge.waiter(), edge.edge()));
-            try {
-                for (JvmEdge edge : put) {
-                    DeadlockReport cycle = graph.cycleThrough(edge.waiter(), now(), System.nanoTime());
-                    if (cycle == null) {
-                        continue;
-                    }
-                    hung.add(edge.waiter());
-                    java.util.Set<String> threads = threadsOf(cycle);
-                    if (graph.reports().stream().noneMatch(r -> threadsOf(r).equals(threads))) {
-                        graph.record(cycle);
-                    }
-                }
-            } finally {
-                put.forEach(edge -> graph.remove(edge.waiter()));
-            }
-            hung.forEach(this::stuck);
-            return hung;
+            graph.observe(edges.stream().filter(e -> tasks.containsKey(e.waiter()) && !parked.contains(e.waiter()))
+                    .toList(), now()).forEach(this::stuck);
         } finally {
             lock.unlock();
         }
-    }
-
-    private static java.util.Set<String> threadsOf(DeadlockReport report) {
-        return report.links().stream().map(DeadlockReport.Link::thread).collect(java.util.stream.Collectors.toSet());
     }
 
     /** Counts a context switch of {@code thread}: it is entering a harness wait, so is stuck no more. Lock held. */
