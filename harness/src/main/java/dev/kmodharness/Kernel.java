@@ -72,7 +72,6 @@ public final class Kernel implements AutoCloseable {
         this.sched = new Scheduler(b.clock, b.timeScale, b.deadlockPolicy,
                 new ListenerGuard(b.onDeadlock, this::printk));
         this.dmesg = new Dmesg(sched::now, b.logLines);
-        this.console = b.console == null ? null : new Console(dmesg, b.console, b.modules.toString());
         this.depmod = Depmod.scan(b.modules);
         // Modules reach request_module through this.kmod, set just below, before any load.
         this.modules = new Modules(sched, dmesg, b.symbolTimeout.toNanos(), this::requestFromModule, b.gate,
@@ -81,13 +80,15 @@ public final class Kernel implements AutoCloseable {
         this.kmod = new KmodRequests(sched, dmesg, b.modprobePath, b.kmodConcurrentMax,
                 name -> Modprobe.run(depmod, target, name, Map.of()).status());
         this.moduleCode = new ModuleCode(name -> depmod.find(name).isPresent() || modules.classLoader(name).isPresent());
-        this.watchdog = new Watchdog(sched, b.watchdog, b.softLockup, b.hungTaskTimeout, moduleCode,
-                modules::list, b.modules.toString(), dmesg::printk);
         List<ModuleImage> builtins = new ArrayList<>();
         for (String name : b.builtins) {
             builtins.add(depmod.find(name).orElseThrow(() -> new IllegalArgumentException(
                     "built-in module " + name + " not found in directory " + depmod.dir())));
         }
+        // Threads last: nothing above may fail and leave them running.
+        this.console = b.console == null ? null : new Console(dmesg, b.console, b.modules.toString());
+        this.watchdog = new Watchdog(sched, b.watchdog, b.softLockup, b.hungTaskTimeout, moduleCode,
+                modules::list, b.modules.toString(), dmesg::printk);
         sched.enter();
         try {
             modules.boot(builtins);
