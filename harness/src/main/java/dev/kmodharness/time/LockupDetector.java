@@ -44,6 +44,8 @@ final class LockupDetector {
     private final boolean cpuTime = mx.isThreadCpuTimeSupported() && mx.isThreadCpuTimeEnabled();
     /** The episode of each task seen in module code. Confined to the watchdog thread. */
     private final Map<Thread, Episode> episodes = new HashMap<>();
+    /** When the last thread dump was taken (System.nanoTime()). Confined to the watchdog thread. */
+    private long lastDump = System.nanoTime();
     /** Guarded by this. */
     private final List<Lockup> lockups = new ArrayList<>();
 
@@ -99,7 +101,7 @@ final class LockupDetector {
             samples.add(new Sample(task, episode, stack, top, spinning, elapsed));
         }
         episodes.keySet().retainAll(seen);
-        Map<Thread, JvmWait> waits = jvmWaits(samples);
+        Map<Thread, JvmWait> waits = jvmWaits(samples, now);
         for (Sample sample : samples) {
             long threshold = sample.spinning ? softNanos : hungNanos;
             if (!sample.episode.reported && threshold > 0 && sample.elapsed >= threshold) {
@@ -110,30 +112,41 @@ final class LockupDetector {
     }
 
     /**
-     * What the blocked samples wait for, as the JVM shows it (a thread dump: only while a task
-     * is blocked in module code); each such wait with an owner goes to lockdep as an edge.
+     * What the blocked samples wait for, as the JVM shows it; each such wait with an owner
+     * goes to lockdep as an edge. A thread dump is taken when a task has newly been seen
+     * blocked in module code, and again at most once a second while tasks stay blocked (a
+     * cycle may close later, through a harness wait); each episode keeps what the last dump
+     * showed.
      */
-    private Map<Thread, JvmWait> jvmWaits(List<Sample> samples) {
+    private Map<Thread, JvmWait> jvmWaits(List<Sample> samples, long now) {
         Map<Thread, Sample> blocked = new HashMap<>();
         samples.stream().filter(x -> !x.spinning).forEach(x -> blocked.put(x.task.thread(), x));
-        if (blocked.isEmpty()) {
-            return Map.of();
-        }
-        Map<Thread, JvmWait> waits = new HashMap<>();
-        List<JvmEdge> edges = new ArrayList<>();
-        for (JvmWait wait : JvmWaits.sample(blocked::containsKey)) {
-            waits.put(wait.waiter(), wait);
-            StackTraceElement top = blocked.get(wait.waiter()).top;
-            JvmEdge edge = JvmEdge.of(wait, top.getClassName() + "." + top.getMethodName()
-                    + " [" + top.getClassLoaderName() + "]");
-            if (edge != null) {
-                edges.add(edge);
+        if (!blocked.isEmpty() && (now - lastDump >= 1_000_000_000L
+                || blocked.values().stream().anyMatch(x -> !x.episode.sampled))) {
+            lastDump = now;
+            Map<Thread, JvmWait> waits = new HashMap<>();
+            JvmWaits.sample(blocked::containsKey).forEach(wait -> waits.put(wait.waiter(), wait));
+            List<JvmEdge> edges = new ArrayList<>();
+            for (Sample x : blocked.values()) {
+                x.episode.sampled = true;
+                x.episode.jvmWait = waits.get(x.task.thread());
+                JvmEdge edge = x.episode.jvmWait == null ? null : JvmEdge.of(x.episode.jvmWait,
+                        x.top.getClassName() + "." + x.top.getMethodName() + " [" + x.top.getClassLoaderName() + "]");
+                if (edge != null) {
+                    edges.add(edge);
+                }
+            }
+            if (!edges.isEmpty()) {
+                sched.jvmWaits(edges);
             }
         }
-        if (!edges.isEmpty()) {
-            sched.jvmWaits(edges);
-        }
-        return waits;
+        Map<Thread, JvmWait> known = new HashMap<>();
+        blocked.forEach((thread, x) -> {
+            if (x.episode.jvmWait != null) {
+                known.put(thread, x.episode.jvmWait);
+            }
+        });
+        return known;
     }
 
     /**
@@ -212,6 +225,9 @@ final class LockupDetector {
         /** The thread's CPU time at the last sample. */
         long cpuLast;
         boolean reported;
+        /** Whether a thread dump has looked at this episode, and what it showed (or null). */
+        boolean sampled;
+        JvmWait jvmWait;
 
         Episode(long switches, long since, long cpuSince) {
             this.switches = switches;
