@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code java -jar kmod-harness.jar} never stays silent: an init that spins, one blocked
- * outside the harness (both with thresholds of a second, to keep the suite fast), and a
+ * outside the harness (both with thresholds of half a second, to keep the suite fast), and a
  * gate-off class-initialization deadlock (with the defaults) each make modprobe print the
  * detector's or lockdep's report, dmesg and lsmod, and exit 1 by itself; Ctrl-C prints dmesg and each task's state; a module closing System.out silences
  * nothing.
@@ -77,7 +77,7 @@ class NeverSilentProcessTest {
         Path dir = modules();
         plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.spinning("a")).writeTo(dir);
 
-        Run r = finish(start("modprobe", "--modules", dir.toString(), "--watchdog-thresh", "0.5", "a"));
+        Run r = finish(start("modprobe", "--modules", dir.toString(), "--watchdog-thresh", "0.25", "a"));
 
         assertEquals(1, r.status(), r::toString);
         assertEquals("kmod-harness: hung: soft lockup of task modprobe a:2 (the report is in dmesg)\n", r.err());
@@ -93,7 +93,7 @@ class NeverSilentProcessTest {
         Path dir = modules();
         plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.sleeping("a")).writeTo(dir);
 
-        Run r = finish(start("modprobe", "--modules", dir.toString(), "--hung-task-timeout", "1", "a"));
+        Run r = finish(start("modprobe", "--modules", dir.toString(), "--hung-task-timeout", "0.5", "a"));
 
         assertEquals(1, r.status(), r::toString);
         assertEquals("kmod-harness: hung: hung task modprobe a:2 (the report is in dmesg)\n", r.err());
