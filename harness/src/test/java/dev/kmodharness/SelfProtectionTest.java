@@ -122,8 +122,9 @@ class SelfProtectionTest {
                 .writeTo(dir);
         Kernel kernel = Kernel.builder().modules(dir).build();
         assertEquals(0, kernel.modprobe("a").status());
-        Thread worker = kernel.leftoverThreads().stream().filter(t -> t.getName().equals("a-worker")).findFirst()
-                .orElseThrow(() -> new AssertionError(kernel.leftoverThreads().toString()));
+        // Found once it runs module code: a thread just started may not have entered run() yet.
+        Thread worker = await().atMost(Duration.ofSeconds(10)).until(() -> kernel.leftoverThreads().stream()
+                .filter(t -> t.getName().equals("a-worker")).findFirst().orElse(null), t -> t != null);
         try {
             await().atMost(Duration.ofSeconds(10)).until(() -> worker.getState() == Thread.State.WAITING);
 
