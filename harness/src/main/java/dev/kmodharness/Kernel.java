@@ -4,8 +4,11 @@ import dev.kmodharness.api.Errno;
 import dev.kmodharness.kmod.Depmod;
 import dev.kmodharness.kmod.KmodRequests;
 import dev.kmodharness.kmod.Modprobe;
+import dev.kmodharness.lockdep.DeadlockError;
 import dev.kmodharness.lockdep.DeadlockPolicy;
 import dev.kmodharness.lockdep.DeadlockReport;
+import dev.kmodharness.lockdep.ListenerGuard;
+import dev.kmodharness.log.Console;
 import dev.kmodharness.log.Dmesg;
 import dev.kmodharness.module.ModuleEvent;
 import dev.kmodharness.module.ModuleInfo;
@@ -17,7 +20,11 @@ import dev.kmodharness.symbols.InvalidModuleException;
 import dev.kmodharness.symbols.ModuleImage;
 import dev.kmodharness.time.ClockMode;
 import dev.kmodharness.time.Jiffies;
+import dev.kmodharness.time.Leftovers;
+import dev.kmodharness.time.Lockup;
+import dev.kmodharness.time.ModuleCode;
 import dev.kmodharness.time.ScheduleControl;
+import dev.kmodharness.time.ShowState;
 import dev.kmodharness.time.Scheduler;
 import dev.kmodharness.time.Settled;
 import dev.kmodharness.time.TimerWheel;
@@ -34,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -59,14 +67,19 @@ public final class Kernel implements AutoCloseable {
     private final KmodRequests kmod;
     private final Watchdog watchdog;
     private final Release release;
+    /** Whether a stack frame is this kernel's module code. */
+    private final ModuleCode moduleCode;
+    /** The console, or null. */
+    private final Console console;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private Kernel(Builder b) throws IOException {
         this.release = b.release;
         TimerWheel wheel = new TimerWheel(new Jiffies(b.hz), b.release.simplifiedCalcIndex());
-        Consumer<DeadlockReport> listener = b.onDeadlock;
         ScheduleControl schedule = b.schedule;
-        this.sched = new Scheduler(b.clock, b.timeScale, b.deadlockPolicy, report -> reportDeadlock(report, listener),
-                schedule);
+        // this.dmesg, which lockdep prints to, is set just below, before any load can close a cycle.
+        this.sched = new Scheduler(b.clock, b.timeScale, b.deadlockPolicy,
+                new ListenerGuard(b.onDeadlock, this::printk), schedule);
         Consumer<ModuleEvent> notifier = b.notifier;
         if (schedule == null) {
             this.dmesg = new Dmesg(sched::now, b.logLines);
@@ -90,14 +103,17 @@ public final class Kernel implements AutoCloseable {
         ModprobeTarget target = new ModprobeTarget();
         this.kmod = new KmodRequests(sched, dmesg, b.modprobePath, b.kmodConcurrentMax,
                 name -> Modprobe.run(depmod, target, name, Map.of()).status(), wheel);
-        // Under a schedule the explorer's stall bound watches the CPU instead.
-        this.watchdog = b.clock == ClockMode.VIRTUAL && !b.watchdog.isZero() && schedule == null
-                ? new Watchdog(sched, b.watchdog, b.modules.toString(), dmesg::printk) : null;
+        this.moduleCode = new ModuleCode(name -> depmod.find(name).isPresent() || modules.classLoader(name).isPresent());
         List<ModuleImage> builtins = new ArrayList<>();
         for (String name : b.builtins) {
             builtins.add(depmod.find(name).orElseThrow(() -> new IllegalArgumentException(
                     "built-in module " + name + " not found in directory " + depmod.dir())));
         }
+        // Threads last: nothing above may fail and leave them running.
+        this.console = b.console == null ? null : new Console(dmesg, b.console, b.modules.toString());
+        // Under a schedule the explorer's stall bound watches the CPU instead.
+        this.watchdog = schedule != null ? null : new Watchdog(sched, b.watchdog, b.softLockup, b.hungTaskTimeout, moduleCode,
+                modules::list, b.modules.toString(), dmesg::printk);
         sched.enter();
         try {
             modules.boot(builtins);
@@ -107,6 +123,10 @@ public final class Kernel implements AutoCloseable {
         } finally {
             sched.exit();
         }
+    }
+
+    private void printk(String text) {
+        dmesg.printk(text);
     }
 
     public static Builder builder() {
@@ -181,10 +201,17 @@ public final class Kernel implements AutoCloseable {
         return kmod.requestModule(name, true, "request_module");
     }
 
-    /** Lockdep prints its report to the kernel log; then the user's listener hears of it. */
-    private void reportDeadlock(DeadlockReport report, Consumer<DeadlockReport> listener) {
-        dmesg.printk(report.text());
-        listener.accept(report);
+    /** How a test fails on a deadlock: throws {@link DeadlockError} when {@link #deadlocks()} is not empty. */
+    public void assertNoDeadlock() {
+        List<DeadlockReport> reports = deadlocks();
+        if (!reports.isEmpty()) {
+            throw new DeadlockError(reports);
+        }
+    }
+
+    /** Every report of the soft-lockup and hung-task detectors so far, in order. */
+    public List<Lockup> lockups() {
+        return watchdog == null ? List.of() : watchdog.lockups();
     }
 
     private int requestFromModule(String name, boolean wait, String activity) {
@@ -215,10 +242,11 @@ public final class Kernel implements AutoCloseable {
      * Waits until the kernel has nothing left to do: no caller inside it, no modprobe run,
      * work item or load left, nowait requests included. Under the virtual clock it also returns
      * when the kernel is hung for good (every task blocked with no timeout, as in a deadlock),
-     * which it can tell for certain. Not for a kernel task (a module's init) to call. Waits for:
-     * the last task's exit, or the hang.
+     * which it can tell for certain; under either clock, when the soft-lockup or hung-task
+     * detector has reported a task that is still running ({@link #lockups()}). Not for a kernel
+     * task (a module's init) to call. Waits for: the last task's exit, or the hang.
      *
-     * @return true when idle, false when hung
+     * @return true when idle, false when hung or a task is stuck in module code
      */
     public boolean awaitIdle() {
         return sched.awaitQuiescent();
@@ -357,16 +385,33 @@ public final class Kernel implements AutoCloseable {
     }
 
     /**
-     * Stops the watchdog and interrupts every kmod worker still running (a thread blocked in
-     * the JVM's class initialization cannot be interrupted: with the gate off, it stays).
-     * Modules stay as they are.
+     * Stops the watchdog, interrupts every kmod worker, gives them {@link Leftovers#GRACE} to
+     * end, then names in dmesg each thread module code left running ({@link #leftoverThreads()}).
+     * Modules stay as they are. Returns in bounded time, whatever module code does.
      */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         if (watchdog != null) {
             watchdog.close();
         }
         sched.interruptWorkers();
+        Leftovers.report(leftoverThreads(), moduleCode, dmesg::printk);
+        if (console != null) {
+            console.close();
+        }
+    }
+
+    /** sysrq-t: each task with its state (R, S in a harness wait, D blocked outside) and call trace. */
+    public String showState() {
+        return ShowState.render(sched, moduleCode);
+    }
+
+    /** The threads module code has running now, other than the caller; each pins its module's loader. */
+    public List<Thread> leftoverThreads() {
+        return Leftovers.find(moduleCode, modules::classLoader);
     }
 
     private static Map<String, String> parseParams(String... params) {
@@ -424,6 +469,9 @@ public final class Kernel implements AutoCloseable {
         private Consumer<DeadlockReport> onDeadlock = report -> { };
         private boolean gate = true;
         private Duration watchdog = Duration.ofSeconds(2);
+        private Duration softLockup = Duration.ofSeconds(4);
+        private Consumer<String> console;
+        private Duration hungTaskTimeout = Duration.ofSeconds(4);
         private Consumer<ModuleEvent> notifier = event -> { };
         private boolean asyncProbe;
         private boolean initcallDebug;
@@ -561,6 +609,41 @@ public final class Kernel implements AutoCloseable {
                 throw new IllegalArgumentException("negative watchdog period: " + period);
             }
             this.watchdog = period;
+            return this;
+        }
+
+        /**
+         * The kernel's console: each printk line, as dmesg prints it, goes to {@code sink} as
+         * soon as it is logged, in order, on a console thread. None by default.
+         */
+        public Builder console(Consumer<String> sink) {
+            this.console = Objects.requireNonNull(sink, "sink");
+            return this;
+        }
+
+        /**
+         * The soft-lockup threshold (kernel/watchdog.c; the kernel's, 20 s): a task running
+         * module code, its CPU time rising, this long of real time without a harness wait is
+         * reported and {@link Kernel#awaitIdle()} stops waiting for it. Default 4 s; zero is off.
+         */
+        public Builder softLockup(Duration threshold) {
+            if (threshold.isNegative()) {
+                throw new IllegalArgumentException("negative soft-lockup threshold: " + threshold);
+            }
+            this.softLockup = threshold;
+            return this;
+        }
+
+        /**
+         * kernel.hung_task_timeout_secs (kernel/hung_task.c; the kernel's, 120 s): a task blocked
+         * this long of real time in module code outside any harness wait is reported and
+         * {@link Kernel#awaitIdle()} stops waiting for it. Default 4 s; zero is off.
+         */
+        public Builder hungTaskTimeout(Duration timeout) {
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("negative hung task timeout: " + timeout);
+            }
+            this.hungTaskTimeout = timeout;
             return this;
         }
 

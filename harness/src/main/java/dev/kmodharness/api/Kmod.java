@@ -36,7 +36,7 @@ public final class Kmod {
 
     /** printk: appends one line to the kernel's ring buffer (dmesg). */
     public static void printk(String format, Object... args) {
-        host().printk(args.length == 0 ? format : String.format(format, args));
+        host().printk(args.length == 0 ? format : String.format(java.util.Locale.ROOT, format, args));
     }
 
     /** The value given to parameter {@code name} at load time, or null when none was given. */

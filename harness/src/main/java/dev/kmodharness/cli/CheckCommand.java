@@ -2,6 +2,7 @@ package dev.kmodharness.cli;
 
 import dev.kmodharness.kmod.Depmod;
 import dev.kmodharness.lockdep.StaticCheck;
+import java.util.Locale;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,28 +46,28 @@ final class CheckCommand implements Callable<Integer> {
         Depmod index = Depmod.scan(modules);
         index.warnings().forEach(err::println);
         for (StaticCheck.Request request : StaticCheck.requests(index)) {
-            out.printf("%s: init calls %s(\"%s\")%n", request.from(),
+            out.printf(Locale.ROOT, "%s: init calls %s(\"%s\")%n", request.from(),
                     request.synchronous() ? "request_module" : "request_module_nowait", request.module());
         }
         for (StaticCheck.WorkRequest request : StaticCheck.workRequests(index)) {
-            out.printf("%s: %s work calls request_module(\"%s\")%n", request.from(),
+            out.printf(Locale.ROOT, "%s: %s work calls request_module(\"%s\")%n", request.from(),
                     request.async() ? "async_schedule" : "schedule_work", request.module());
         }
         List<String> asyncCycles = StaticCheck.asyncCycles(index, dev.kmodharness.release.Release.of(kernel));
         for (String cycle : asyncCycles) {
-            out.printf("cycle: %s hangs for good (no timeout)%n", cycle);
+            out.printf(Locale.ROOT, "cycle: %s hangs for good (no timeout)%n", cycle);
         }
         List<StaticCheck.Cycle> cycles = StaticCheck.cycles(index, timeoutSeconds * 1_000_000_000L);
         for (StaticCheck.Cycle cycle : cycles) {
-            out.printf("cycle: %s hangs %d s (%d symbol%s x %d s)%n", cycle.chain(),
+            out.printf(Locale.ROOT, "cycle: %s hangs %d s (%d symbol%s x %d s)%n", cycle.chain(),
                     cycle.costNanos() / 1_000_000_000L, cycle.symbols(), cycle.symbols() == 1 ? "" : "s", timeoutSeconds);
             for (StaticCheck.Wait wait : cycle.waits()) {
-                out.printf("  %s waits for %s, COMING, for: %s%n", wait.importer(), wait.owner(),
+                out.printf(Locale.ROOT, "  %s waits for %s, COMING, for: %s%n", wait.importer(), wait.owner(),
                         String.join(", ", wait.symbols()));
             }
         }
         int found = cycles.size() + asyncCycles.size();
-        out.printf("check: %d module%s, %d cycle%s%n", index.names().size(),
+        out.printf(Locale.ROOT, "check: %d module%s, %d cycle%s%n", index.names().size(),
                 index.names().size() == 1 ? "" : "s", found, found == 1 ? " that hangs" : "s that hang");
         return found == 0 ? 0 : 1;
     }

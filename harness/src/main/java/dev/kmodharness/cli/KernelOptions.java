@@ -4,6 +4,7 @@ import dev.kmodharness.Kernel;
 import dev.kmodharness.lockdep.DeadlockPolicy;
 import dev.kmodharness.release.Release;
 import dev.kmodharness.time.ClockMode;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,10 +58,35 @@ final class KernelOptions {
             description = "CONFIG_HZ: timeouts count in jiffies and fire through the timer wheel (default: ${DEFAULT-VALUE}).")
     int hz;
 
+    @Option(names = "--hung-task-timeout", paramLabel = "SECONDS", defaultValue = "4",
+            description = "kernel.hung_task_timeout_secs, in real seconds: a task blocked this long in module code "
+                    + "outside the harness is reported and the command ends, exit 1 (default: ${DEFAULT-VALUE}; 0: off).")
+    double hungTaskTimeout;
+
+    @Option(names = "--watchdog-thresh", paramLabel = "SECONDS", defaultValue = "2",
+            description = "kernel.watchdog_thresh, in real seconds: a task spinning in module code for twice this "
+                    + "is a soft lockup, reported, and the command ends, exit 1 (default: ${DEFAULT-VALUE}; 0: off).")
+    double watchdogThresh;
+
+    @Option(names = "--console",
+            description = "The kernel's console: print each dmesg line on standard error as it is logged.")
+    boolean console;
+
     Kernel boot(Path modules) throws Exception {
+        return boot(modules, null);
+    }
+
+    /** Boots; with {@code --console}, each printk line also goes to {@code consoleOut} as it is logged. */
+    Kernel boot(Path modules, PrintWriter consoleOut) throws Exception {
         Kernel.Builder builder = configure(Kernel.builder());
         if (!java.nio.file.Files.isDirectory(modules)) {
             throw new IllegalArgumentException("modules directory " + modules + ": No such file or directory");
+        }
+        if (console && consoleOut != null) {
+            builder.console(line -> {
+                consoleOut.println(line);
+                consoleOut.flush();
+            });
         }
         return builder.modules(modules).build();
     }
@@ -96,6 +122,9 @@ final class KernelOptions {
             case "real" -> ClockMode.REAL;
             default -> throw new IllegalArgumentException("--clock takes virtual or real, not '" + clock + "'");
         };
+        if (!(hungTaskTimeout >= 0) || !(watchdogThresh >= 0)) {
+            throw new IllegalArgumentException("--hung-task-timeout and --watchdog-thresh take seconds, 0 or more");
+        }
         return builder
                 .builtin(builtins.toArray(String[]::new))
                 .clock(mode)
@@ -106,6 +135,8 @@ final class KernelOptions {
                 .asyncProbe(asyncProbe)
                 .initcallDebug(initcallDebug)
                 .release(Release.of(kernel))
-                .hz(hz);
+                .hz(hz)
+                .hungTaskTimeout(Duration.ofNanos((long) (hungTaskTimeout * 1e9)))
+                .softLockup(Duration.ofNanos((long) (2 * watchdogThresh * 1e9)));
     }
 }

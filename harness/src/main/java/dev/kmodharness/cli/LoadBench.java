@@ -56,7 +56,7 @@ final class LoadBench implements Callable<Integer> {
             Generator.Summary summary = generator.write(where);
             List<String> order = summary.plan().names();
             List<Path> jars = summary.jars();
-            out.printf("bench load: %s, %d rounds after %d warm-up, alternating in one JVM (%d cores)%n", generator,
+            out.printf(Locale.ROOT, "bench load: %s, %d rounds after %d warm-up, alternating in one JVM (%d cores)%n", generator,
                     rounds, warmup, Runtime.getRuntime().availableProcessors());
             out.println("  harness timed:  Kernel.builder().modules(DIR).build() (depmod reads and scans every JAR)"
                     + " + modprobe of every module in load order + awaitIdle");

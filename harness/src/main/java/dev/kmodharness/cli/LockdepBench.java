@@ -2,6 +2,7 @@ package dev.kmodharness.cli;
 
 import dev.kmodharness.Kernel;
 import dev.kmodharness.lockdep.DeadlockReport;
+import java.util.Locale;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,7 +56,7 @@ final class LockdepBench implements Callable<Integer> {
             }
         }
         latencies.sort(null);
-        out.printf("cycle closed -> report delivered, %d runs after %d warm-up: median %.1f us, p99 %.1f us, max %.1f us%n",
+        out.printf(Locale.ROOT, "cycle closed -> report delivered, %d runs after %d warm-up: median %.1f us, p99 %.1f us, max %.1f us%n",
                 runs, warmup, micros(latencies, 0.5), micros(latencies, 0.99), latencies.get(latencies.size() - 1) / 1e3);
         return 0;
     }

@@ -1,5 +1,9 @@
 package dev.kmodharness.cli;
 
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,7 +19,30 @@ public final class Main {
     static final int USAGE = 2;
 
     public static void main(String[] args) {
-        System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+        // The streams as they are at start: module code gets System.out and System.err
+        // wrappers that it may close without silencing the command line.
+        PrintStream stdout = System.out;
+        PrintStream stderr = System.err;
+        System.setOut(new PrintStream(new Unclosable(stdout), true));
+        System.setErr(new PrintStream(new Unclosable(stderr), true));
+        System.exit(run(new PrintWriter(stdout, true), new PrintWriter(stderr, true), args));
+    }
+
+    /** A stream whose close only flushes: what module code sees as System.out and System.err. */
+    private static final class Unclosable extends FilterOutputStream {
+        Unclosable(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
+        }
     }
 
     /** Runs the command line with the given streams; returns the exit status. */

@@ -78,9 +78,9 @@ final class ModprobeBench implements Callable<Integer> {
             // the base (m0000, when the leaves import it) is loaded before timing; the rest are leaves
             String base = names.get(0);
             List<String> leaves = names.subList(1, names.size());
-            out.printf("bench modprobe: %s, threads %s, %d rounds after %d warm-up (%d cores)%n", generator, threads,
+            out.printf(Locale.ROOT, "bench modprobe: %s, threads %s, %d rounds after %d warm-up (%d cores)%n", generator, threads,
                     rounds, warmup, Runtime.getRuntime().availableProcessors());
-            out.printf("  timed: T threads each modprobe their share of the %d leaves on one kernel (booted, %s loaded,"
+            out.printf(Locale.ROOT, "  timed: T threads each modprobe their share of the %d leaves on one kernel (booted, %s loaded,"
                     + " untimed), to the last return + awaitIdle%n", leaves.size(), base);
             out.flush();
             Map<Integer, List<Long>> times = new LinkedHashMap<>();

@@ -3,12 +3,14 @@ package dev.kmodharness.cli;
 import dev.kmodharness.Kernel;
 import dev.kmodharness.kmod.Modprobe;
 import dev.kmodharness.module.ModuleState;
+import dev.kmodharness.time.Lockup;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -48,7 +50,7 @@ final class ModprobeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Kernel kernel = kernelOptions.boot(modules)) {
+        try (Kernel kernel = kernelOptions.boot(modules, err); Sigint sigint = new Sigint(kernel, out)) {
             kernel.depmod().warnings().forEach(err::println);
             boolean idle = modprobeAndWait(kernel, name, params, err);
             print(kernel, out);
@@ -86,10 +88,27 @@ final class ModprobeCommand implements Callable<Integer> {
             result.errors().forEach(err::println);
         }
         if (!idle) {
+            hung(kernel, err);
+        }
+        return idle;
+    }
+
+    /**
+     * Says in one line why the kernel cannot finish (the detectors' or lockdep's report is in
+     * dmesg), then closes it, so that dmesg also names the threads module code left running.
+     */
+    static void hung(Kernel kernel, PrintWriter err) {
+        if (!kernel.lockups().isEmpty()) {
+            err.println("kmod-harness: hung: " + kernel.lockups().stream().map(Lockup::summary)
+                    .collect(Collectors.joining(", ")) + " (the report is in dmesg)");
+        } else {
+            // In the harness or in the JVM (a monitor, a class initialization): no wait of the
+            // cycle has a timeout.
             err.println("kmod-harness: hung: every kernel task waits with no timeout, for good"
                     + (kernel.deadlocks().isEmpty() ? "" : " (the cycle is in dmesg)"));
         }
-        return idle;
+        err.flush();
+        kernel.close();
     }
 
     /** dmesg, one blank line, lsmod. */

@@ -48,7 +48,7 @@ final class ReproduceCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Path dir = modules != null ? modules : defaultSet();
-        try (Kernel kernel = kernelOptions.boot(dir)) {
+        try (Kernel kernel = kernelOptions.boot(dir, err); Sigint sigint = new Sigint(kernel, out)) {
             kernel.depmod().warnings().forEach(err::println);
             boolean idle = ModprobeCommand.modprobeAndWait(kernel, "i915", List.of("enable_gvt=1"), err);
             ModprobeCommand.print(kernel, out);

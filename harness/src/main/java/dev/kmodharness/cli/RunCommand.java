@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,7 +31,8 @@ import picocli.CommandLine.Model.CommandSpec;
                     + "lsmod, dmesg, cat /proc/modules, cat /sys/module/NAME/initstate, cat /sys/module/NAME/refcnt, "
                     + "sleep SECONDS (kernel time), wait; a trailing & runs the line in the background; # starts a "
                     + "comment. Output and errors in the real tools' words.",
-            "Exit 0 when every line succeeded, 1 when one failed, 2 for a malformed script (then nothing runs)."})
+            "Exit 0 when every line succeeded, 1 when one failed or the kernel hung (then dmesg and lsmod follow), "
+                    + "2 for a malformed script (then nothing runs)."})
 final class RunCommand implements Callable<Integer> {
 
     @Spec
@@ -60,10 +62,61 @@ final class RunCommand implements Callable<Integer> {
             err.println("kmod-harness: " + e.getMessage());
             return Shell.MALFORMED;
         }
-        try (Kernel kernel = kernelOptions.boot(modules)) {
+        try (Kernel kernel = kernelOptions.boot(modules, err); Sigint sigint = new Sigint(kernel, out)) {
             kernel.depmod().warnings().forEach(err::println);
             err.flush();
-            return reportOptions.report(kernel, out, new Shell(kernel, out, err).run(parsed));
+            // The shell runs as a task of its own, so that this thread can stop waiting when a
+            // line gets stuck in module code or the kernel hangs for good.
+            AtomicInteger status = new AtomicInteger(Shell.FAILURE);
+            Gate shellOut = new Gate(out);
+            Gate shellErr = new Gate(err);
+            kernel.exec("sh", () -> status.set(new Shell(kernel, new PrintWriter(shellOut), new PrintWriter(shellErr))
+                    .run(parsed)));
+            if (!kernel.awaitIdle()) {
+                // The stuck shell may go on once closing interrupts it: it speaks no more.
+                shellOut.shut();
+                shellErr.shut();
+                ModprobeCommand.hung(kernel, err);
+                ModprobeCommand.print(kernel, out);
+                return reportOptions.report(kernel, out, 1);
+            }
+            return reportOptions.report(kernel, out, status.get());
+        }
+    }
+
+    /**
+     * The shell's view of a stream: writes through, each flushed at once, until {@link #shut}.
+     * Guarded by this.
+     */
+    private static final class Gate extends java.io.Writer {
+        private final PrintWriter target;
+        private boolean open = true;
+
+        Gate(PrintWriter target) {
+            this.target = target;
+        }
+
+        synchronized void shut() {
+            open = false;
+        }
+
+        @Override
+        public synchronized void write(char[] chars, int off, int len) {
+            if (open) {
+                target.write(chars, off, len);
+            }
+        }
+
+        @Override
+        public synchronized void flush() {
+            if (open) {
+                target.flush();
+            }
+        }
+
+        @Override
+        public void close() {
+            flush();
         }
     }
 

@@ -65,7 +65,7 @@ final class ScalingBench implements Callable<Integer> {
         try {
             Generator.Summary s = smallSet.write(smallDir);
             Generator.Summary l = largeSet.write(largeDir);
-            out.printf("bench scaling: %s vs %s, %d rounds after %d warm-up, alternating (%d cores)%n", smallSet,
+            out.printf(Locale.ROOT, "bench scaling: %s vs %s, %d rounds after %d warm-up, alternating (%d cores)%n", smallSet,
                     largeSet, rounds, warmup, Runtime.getRuntime().availableProcessors());
             out.println("  timed: boot (depmod reads and scans every JAR) + modprobe of every module in load order"
                     + " + awaitIdle");

@@ -50,18 +50,87 @@ public final class WaitForGraph {
      */
     public DeadlockReport add(Thread self, WaitFor edge, long kernelNanos, long closedRealNanos) {
         blocked.put(self, edge);
+        DeadlockReport report = cycleThrough(self, kernelNanos, closedRealNanos);
+        if (report != null) {
+            record(report);
+        }
+        return report;
+    }
+
+    /**
+     * Adds the edge "{@code self} waits for {@code edge}" without looking for a cycle: for an
+     * observer adding several edges at once (the JVM's waits) before looking.
+     */
+    public void put(Thread self, WaitFor edge) {
+        blocked.put(self, edge);
+    }
+
+    /** Removes {@code thread}'s edge, added by {@link #put}. */
+    public void remove(Thread thread) {
+        blocked.remove(thread);
+    }
+
+    /** The cycle through {@code self}'s edge, or null; neither recorded nor reported. */
+    public DeadlockReport cycleThrough(Thread self, long kernelNanos, long closedRealNanos) {
+        WaitFor edge = blocked.get(self);
+        if (edge == null) {
+            return null;
+        }
         List<DeadlockReport.Link> path = new ArrayList<>();
         path.add(link(self, edge));
         if (!reaches(edge.resource(), self, path, new HashSet<>(Set.of(self)))) {
             return null;
         }
-        DeadlockReport report = new DeadlockReport(List.copyOf(path), kernelNanos, closedRealNanos, System.nanoTime());
-        List<String> key = path.stream().map(DeadlockReport.Link::resource).sorted().toList();
-        if (reported.add(key)) {
-            reports.add(report);
-            sink.accept(report);
+        return new DeadlockReport(List.copyOf(path), kernelNanos, closedRealNanos, System.nanoTime());
+    }
+
+    /**
+     * Records and reports {@code report}, unless a cycle of the same resources was reported
+     * before (lockdep reports a dependency once).
+     *
+     * @return whether it was new
+     */
+    public boolean record(DeadlockReport report) {
+        List<String> key = report.links().stream().map(DeadlockReport.Link::resource).sorted().toList();
+        if (!reported.add(key)) {
+            return false;
         }
-        return report;
+        reports.add(report);
+        sink.accept(report);
+        return true;
+    }
+
+    /**
+     * Lockdep over the JVM's own waits: adds {@code edges} (threads blocked outside the
+     * harness, as the JVM shows them; none may have an edge of its own) beside the harness's
+     * edges, reports each cycle through one of them (unless a cycle of the same threads was
+     * reported, as the gate-off probe reports a class-initialization cycle before the JVM
+     * blocks), then takes them out again.
+     *
+     * @return the waiters found in a cycle
+     */
+    public Set<Thread> observe(List<JvmEdge> edges, long kernelNanos) {
+        Set<Thread> inCycle = new HashSet<>();
+        edges.forEach(edge -> put(edge.waiter(), edge.edge()));
+        try {
+            for (JvmEdge edge : edges) {
+                DeadlockReport cycle = cycleThrough(edge.waiter(), kernelNanos, System.nanoTime());
+                if (cycle != null) {
+                    inCycle.add(edge.waiter());
+                    Set<String> threads = threadsOf(cycle);
+                    if (reports.stream().noneMatch(r -> threadsOf(r).equals(threads))) {
+                        record(cycle);
+                    }
+                }
+            }
+        } finally {
+            edges.forEach(edge -> remove(edge.waiter()));
+        }
+        return inCycle;
+    }
+
+    private static Set<String> threadsOf(DeadlockReport report) {
+        return report.links().stream().map(DeadlockReport.Link::thread).collect(java.util.stream.Collectors.toSet());
     }
 
     /** Removes the current thread's edge: its wait ended. */

@@ -3,6 +3,7 @@ package dev.kmodharness.log;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.LongSupplier;
 
 /**
@@ -17,6 +18,8 @@ public final class Dmesg {
     private final int capacity;
     /** Guarded by this. */
     private final ArrayDeque<Record> ring = new ArrayDeque<>();
+    /** The sequence number the next line gets (/dev/kmsg's seq). Guarded by this. */
+    private long nextSeq;
     /** Guarded by this: printk's taint notice is printed once per boot. */
     private boolean lockDebuggingDisabled;
 
@@ -45,8 +48,43 @@ public final class Dmesg {
                     ring.removeFirst();
                 }
                 ring.addLast(new Record(now, line));
+                nextSeq++;
+            }
+            notifyAll(); // wakes the console's read
+        }
+    }
+
+    /**
+     * syslog(SYSLOG_ACTION_READ), as a console reads: blocks until a line after {@code seq} is
+     * logged or {@code timeoutMillis} pass, then adds every line from {@code seq} on to
+     * {@code into}; lines the ring has dropped meanwhile become one
+     * {@code ** N printk messages dropped **} line, as the kernel's console prints it. Waits
+     * for: a printk, {@link #wakeReaders()}, or the timeout.
+     *
+     * @return the sequence number to read from next
+     */
+    public synchronized long read(long seq, List<Record> into, long timeoutMillis) throws InterruptedException {
+        if (nextSeq <= seq && timeoutMillis > 0) {
+            wait(timeoutMillis);
+        }
+        long first = nextSeq - ring.size();
+        if (seq < first) {
+            into.add(new Record(clock.getAsLong(), "** " + (first - seq) + " printk messages dropped **"));
+            seq = first;
+        }
+        int skip = (int) (seq - first);
+        int i = 0;
+        for (Record record : ring) {
+            if (i++ >= skip) {
+                into.add(record);
             }
         }
+        return nextSeq;
+    }
+
+    /** Wakes every {@link #read} waiting now (a console closing). */
+    public synchronized void wakeReaders() {
+        notifyAll();
     }
 
     /** add_taint's "Disabling lock debugging due to kernel taint", printed the first time only. */
@@ -71,6 +109,7 @@ public final class Dmesg {
 
     /** {@code [%5d.%06d] text}, the kernel's timestamp format. */
     public static String format(long nanos, String text) {
-        return String.format("[%5d.%06d] %s", nanos / 1_000_000_000L, (nanos / 1_000L) % 1_000_000L, text);
+        // Locale.ROOT: a module that changes the default locale must not change the kernel's digits.
+        return String.format(Locale.ROOT, "[%5d.%06d] %s", nanos / 1_000_000_000L, (nanos / 1_000L) % 1_000_000L, text);
     }
 }

@@ -3,6 +3,7 @@ package dev.kmodharness.procfs;
 import dev.kmodharness.module.ModuleInfo;
 import dev.kmodharness.module.ModuleState;
 import java.util.List;
+import java.util.Locale;
 
 /** /proc/modules (kernel/module/procfs.c) and lsmod(8)'s table made from it. */
 public final class Procfs {
@@ -17,7 +18,7 @@ public final class Procfs {
     public static String lsmod(List<ModuleInfo> modules) {
         StringBuilder out = new StringBuilder("Module                  Size  Used by\n");
         for (ModuleInfo mod : modules) {
-            out.append(String.format("%-19s %8d  %d", mod.name(), mod.size(), mod.refcnt()));
+            out.append(String.format(Locale.ROOT, "%-19s %8d  %d", mod.name(), mod.size(), mod.refcnt()));
             if (!mod.holders().isEmpty()) {
                 out.append(' ').append(String.join(",", mod.holders()));
             }

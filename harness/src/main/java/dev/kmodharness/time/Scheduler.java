@@ -2,6 +2,7 @@ package dev.kmodharness.time;
 
 import dev.kmodharness.lockdep.DeadlockPolicy;
 import dev.kmodharness.lockdep.DeadlockReport;
+import dev.kmodharness.lockdep.JvmEdge;
 import dev.kmodharness.lockdep.WaitFor;
 import dev.kmodharness.lockdep.WaitForGraph;
 import java.util.ArrayList;
@@ -56,6 +57,8 @@ public final class Scheduler {
     private final WaitQueue exited = new WaitQueue("task exit");
     /** Threads blocked in a harness wait right now. Guarded by lock. */
     private final java.util.Set<Thread> parked = new java.util.HashSet<>();
+    /** Tasks a detector reported stuck outside the harness (pruned of ended tasks on each add). Guarded by lock. */
+    private final java.util.Set<Thread> stuck = new java.util.HashSet<>();
     /** Live worker threads, for close(). Guarded by lock. */
     private final List<Thread> workers = new ArrayList<>();
     /** Who waits for what. Guarded by lock. */
@@ -326,6 +329,7 @@ public final class Scheduler {
                 cpu.release(waiter.task, tasks.values());
             }
             parked.add(Thread.currentThread());
+            switched(Thread.currentThread());
             if (!counted) {
                 observers.add(waiter);
             }
@@ -397,7 +401,7 @@ public final class Scheduler {
             List<String> reports = new ArrayList<>();
             for (Thread task : stalled) {
                 StringBuilder out = new StringBuilder("watchdog: virtual time stalled at ")
-                        .append(String.format("%d.%06d", now() / 1_000_000_000L, (now() / 1_000L) % 1_000_000L))
+                        .append(String.format(java.util.Locale.ROOT, "%d.%06d", now() / 1_000_000_000L, (now() / 1_000L) % 1_000_000L))
                         .append(": task ").append(comm(task))
                         .append(" is blocked outside the harness; sleep with Kmod.msleep");
                 StackTraceElement[] stack = task.getStackTrace();
@@ -422,9 +426,10 @@ public final class Scheduler {
 
     /**
      * Waits, from outside the kernel (the caller must not be a task), until no task is left,
-     * or until the kernel is {@link #hung()}. Waits for: the last task's exit, or the hang.
+     * or until the kernel is {@link #hung()}, or a detector has found a task {@link #stuck}.
+     * Waits for: the last task's exit, or the hang.
      *
-     * @return true when no task is left, false when the kernel is hung
+     * @return true when no task is left, false when the kernel is hung or a task is stuck
      */
     public boolean awaitQuiescent() {
         lock.lock();
@@ -432,7 +437,7 @@ public final class Scheduler {
             if (tasks.containsKey(Thread.currentThread())) {
                 throw new IllegalStateException("a kernel task cannot wait for the kernel to be idle");
             }
-            waitEvent(quiescent, () -> tasks.isEmpty() || hung(), -1);
+            waitEvent(quiescent, () -> tasks.isEmpty() || hung() || stuck.stream().anyMatch(tasks::containsKey), -1);
             return tasks.isEmpty();
         } finally {
             lock.unlock();
@@ -454,6 +459,24 @@ public final class Scheduler {
         }
     }
 
+    /** Every live task, by pid. Takes the lock briefly. */
+    public List<TaskState> tasks() {
+        lock.lock();
+        try {
+            List<TaskState> all = new ArrayList<>();
+            for (Map.Entry<Thread, Task> e : tasks.entrySet()) {
+                if (e.getKey().isAlive()) {
+                    all.add(new TaskState(e.getKey(), e.getValue().pid, e.getValue().switches,
+                            parked.contains(e.getKey())));
+                }
+            }
+            all.sort(java.util.Comparator.comparingInt(TaskState::pid));
+            return all;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The workers still running, a snapshot (for checking that none is left behind). */
     public List<Thread> workers() {
         lock.lock();
@@ -461,6 +484,48 @@ public final class Scheduler {
             return List.copyOf(workers);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * A detector (soft lockup, hung task, a cycle through the JVM's own waits) found
+     * {@code thread} stuck outside the harness: while it is a task the kernel cannot finish, so
+     * {@link #awaitQuiescent} returns false at once. Takes the lock briefly.
+     */
+    public void stuck(Thread thread) {
+        lock.lock();
+        try {
+            stuck.removeIf(t -> !tasks.containsKey(t));
+            if (tasks.containsKey(thread) && stuck.add(thread)) {
+                wakeUpAll(quiescent);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Lockdep over the JVM's own waits ({@link WaitForGraph#observe}) for the tasks among
+     * {@code edges}' waiters that are outside any harness wait (a harness wait adds its own
+     * edge and parks under this lock); every waiter in a cycle is {@link #stuck}: the kernel is
+     * hung for good. Takes the lock briefly.
+     */
+    public void jvmWaits(List<JvmEdge> edges) {
+        lock.lock();
+        try {
+            graph.observe(edges.stream().filter(e -> tasks.containsKey(e.waiter()) && !parked.contains(e.waiter()))
+                    .toList(), now()).forEach(this::stuck);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Counts a context switch of {@code thread}: it is entering a harness wait, so is stuck no more. Lock held. */
+    private void switched(Thread thread) {
+        Task task = tasks.get(thread);
+        if (task != null) {
+            task.switches++;
+            stuck.remove(thread);
         }
     }
 
