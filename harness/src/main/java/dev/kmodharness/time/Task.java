@@ -12,6 +12,8 @@ final class Task {
     int depth = 1;
     /** Under a schedule: blocked in a harness wait, not runnable. */
     boolean blocked;
+    /** Harness waits entered: the task's context switches (nvcsw), the detectors' sign of progress. */
+    long switches;
 
     Task(int pid, Thread thread, Condition turn) {
         this.pid = pid;
