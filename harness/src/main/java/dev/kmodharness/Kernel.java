@@ -11,6 +11,8 @@ import dev.kmodharness.module.ModuleEvent;
 import dev.kmodharness.module.ModuleInfo;
 import dev.kmodharness.module.ModuleState;
 import dev.kmodharness.module.Modules;
+import dev.kmodharness.panic.Halted;
+import dev.kmodharness.panic.KernelPanicException;
 import dev.kmodharness.procfs.Procfs;
 import dev.kmodharness.symbols.InvalidModuleException;
 import dev.kmodharness.symbols.ModuleImage;
@@ -97,12 +99,14 @@ public final class Kernel implements AutoCloseable {
 
     /** {@code modprobe NAME} with parameters as a map. */
     public Modprobe.Result modprobe(String name, Map<String, String> params) {
-        sched.enter();
-        try {
-            return Modprobe.run(depmod, new ModprobeTarget(), name, params);
-        } finally {
-            sched.exit();
-        }
+        return alive(() -> {
+            sched.enter();
+            try {
+                return Modprobe.run(depmod, new ModprobeTarget(), name, params);
+            } finally {
+                sched.exit();
+            }
+        });
     }
 
     /**
@@ -111,6 +115,7 @@ public final class Kernel implements AutoCloseable {
      * @return 0, or a negative errno (-ENOEXEC for a file that is not a module)
      */
     public int insmod(Path jar, String... params) {
+        modules.panic().check();
         ModuleImage image;
         try {
             image = ModuleImage.read(jar);
@@ -119,7 +124,7 @@ public final class Kernel implements AutoCloseable {
         } catch (IOException e) {
             return -Errno.ENOENT;
         }
-        return modules.loadModule(image, parseParams(params));
+        return alive(() -> modules.loadModule(image, parseParams(params)));
     }
 
     /**
@@ -129,7 +134,7 @@ public final class Kernel implements AutoCloseable {
      *     -EBUSY when not LIVE or it has an init but no exit
      */
     public int rmmod(String name) {
-        return modules.deleteModule(name.replace('-', '_'));
+        return alive(() -> modules.deleteModule(name.replace('-', '_')));
     }
 
     /**
@@ -137,12 +142,14 @@ public final class Kernel implements AutoCloseable {
      * uses any more.
      */
     public Modprobe.Result modprobeRemove(String name) {
-        sched.enter();
-        try {
-            return Modprobe.remove(depmod, new ModprobeTarget(), name);
-        } finally {
-            sched.exit();
-        }
+        return alive(() -> {
+            sched.enter();
+            try {
+                return Modprobe.remove(depmod, new ModprobeTarget(), name);
+            } finally {
+                sched.exit();
+            }
+        });
     }
 
     /** The module's class loader while it is loaded; hold it weakly. */
@@ -152,7 +159,7 @@ public final class Kernel implements AutoCloseable {
 
     /** request_module(name) from kernel context, as lib/test_kmod.c calls it. */
     public int requestModule(String name) {
-        return kmod.requestModule(name, true, "request_module");
+        return alive(() -> kmod.requestModule(name, true, "request_module"));
     }
 
     /** Lockdep prints its report to the kernel log; then the user's listener hears of it. */
@@ -167,7 +174,7 @@ public final class Kernel implements AutoCloseable {
 
     /** request_module_nowait(name). */
     public int requestModuleNowait(String name) {
-        return kmod.requestModule(name, false, "request_module_nowait");
+        return alive(() -> kmod.requestModule(name, false, "request_module_nowait"));
     }
 
     /**
@@ -204,7 +211,14 @@ public final class Kernel implements AutoCloseable {
      * {@link #awaitIdle()} waits for it. The thread is a daemon.
      */
     public Thread exec(String comm, Runnable work) {
-        return sched.spawn(comm, work);
+        modules.panic().check();
+        return sched.spawn(comm, () -> {
+            try {
+                work.run();
+            } catch (KernelPanicException | Halted e) {
+                // the kernel panicked under this task: it ends, as every task of the kernel does
+            }
+        });
     }
 
     /**
@@ -212,12 +226,14 @@ public final class Kernel implements AutoCloseable {
      * script): while it runs, virtual time moves only when it waits in the kernel.
      */
     public <T> T task(Supplier<T> body) {
-        sched.enter();
-        try {
-            return body.get();
-        } finally {
-            sched.exit();
-        }
+        return alive(() -> {
+            sched.enter();
+            try {
+                return body.get();
+            } finally {
+                sched.exit();
+            }
+        });
     }
 
     /**
@@ -232,6 +248,7 @@ public final class Kernel implements AutoCloseable {
 
     /** Sleeps {@code time} of kernel time on the calling thread, as a task (a shell's sleep). */
     public void sleep(Duration time) {
+        modules.panic().check();
         sched.enter();
         try {
             sched.sleep(time.toNanos());
@@ -248,6 +265,40 @@ public final class Kernel implements AutoCloseable {
     /** The ring buffer's records, with their kernel times. */
     public List<Dmesg.Record> dmesgRecords() {
         return dmesg.records();
+    }
+
+    /**
+     * print_tainted(): {@code Not tainted}, or {@code Tainted: } and one character per flag,
+     * as the kernel's oops lines show it: P (a proprietary module), D (an oops).
+     */
+    public String tainted() {
+        return modules.tainted();
+    }
+
+    /**
+     * The panic's line ({@code Kernel panic - not syncing: ...}) once module code has called
+     * System.exit, Runtime.exit or Runtime.halt. From then on every operation (modprobe, insmod,
+     * rmmod, request_module, exec, task, sleep) throws {@link KernelPanicException} with that
+     * line; what only reads the kernel (dmesg, lsmod, state, timings) still answers.
+     */
+    public Optional<String> panicked() {
+        return Optional.ofNullable(modules.panic().line());
+    }
+
+    /**
+     * Runs an operation on the kernel: refused once it has panicked, and failed with the
+     * panic's line when it panics meanwhile.
+     */
+    private <T> T alive(Supplier<T> operation) {
+        modules.panic().check();
+        T result;
+        try {
+            result = operation.get();
+        } catch (Halted halted) {
+            throw new KernelPanicException(halted.getMessage());
+        }
+        modules.panic().check();
+        return result;
     }
 
     /** lsmod's table. */

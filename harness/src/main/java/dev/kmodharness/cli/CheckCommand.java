@@ -3,7 +3,6 @@ package dev.kmodharness.cli;
 import dev.kmodharness.kmod.Depmod;
 import dev.kmodharness.lockdep.StaticCheck;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -35,8 +34,10 @@ final class CheckCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (!Files.isDirectory(modules)) {
-            throw new IllegalArgumentException("modules directory " + modules + ": No such file or directory");
+        try {
+            Depmod.checkDirectory(modules);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
         Depmod index = Depmod.scan(modules);
         index.warnings().forEach(err::println);

@@ -66,8 +66,10 @@ final class KernelOptions {
             case "real" -> ClockMode.REAL;
             default -> throw new IllegalArgumentException("--clock takes virtual or real, not '" + clock + "'");
         };
-        if (!java.nio.file.Files.isDirectory(modules)) {
-            throw new IllegalArgumentException("modules directory " + modules + ": No such file or directory");
+        try {
+            dev.kmodharness.kmod.Depmod.checkDirectory(modules);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
         return Kernel.builder()
                 .modules(modules)

@@ -4,15 +4,25 @@ import dev.kmodharness.api.Kmod;
 import dev.kmodharness.symbols.Jdk;
 import dev.kmodharness.symbols.ModuleImage;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.net.URL;
+import java.util.Collections;
+import java.util.Enumeration;
 
 /**
  * One module's class loader: defines the classes of the module's JAR, sees the JDK and the api
  * through its parent, and sees another module's class only if that module exports the class's
  * package, through the COMING gate ({@link ModuleLinkage#exporterOf}). Parallel capable: it
  * holds the per-class-name loading lock only while defining one of its own classes, never while
- * waiting at the gate. It hands the api facade the module's {@link Kmod.Host}: the facade finds
- * its kernel through the class loader of the calling class.
+ * waiting at the gate.
+ *
+ * <p>Whoever asks decides what it may see ({@link Requester}): another module's code asking
+ * this loader by name (Class.forName with this loader, loadClass, a ServiceLoader over it) is
+ * served by its own module's loader, under the same rules as its bytecode: export, the COMING
+ * wait. Each class is rewritten as it is defined so that System.exit and its kind panic the
+ * kernel instead of ending the JVM ({@link JvmExitRewriter}). The module's JAR entries are its
+ * resources. It hands the api facade, and only the facade, the module's {@link Kmod.Host}.
  */
 public final class ModuleClassLoader extends ClassLoader implements Kmod.HostLoader {
 
@@ -20,13 +30,17 @@ public final class ModuleClassLoader extends ClassLoader implements Kmod.HostLoa
         registerAsParallelCapable();
     }
 
+    private static final StackWalker CALLER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+
     private final ModuleImage image;
     private final ModuleLinkage linkage;
+    private final ImageResources resources;
 
     public ModuleClassLoader(ModuleImage image, PlatformLoader parent, ModuleLinkage linkage) {
         super(image.name(), parent);
         this.image = image;
         this.linkage = linkage;
+        this.resources = new ImageResources(image);
     }
 
     @Override
@@ -36,7 +50,8 @@ public final class ModuleClassLoader extends ClassLoader implements Kmod.HostLoa
         if (Jdk.isPlatformPackage(pkg)) {
             c = getParent().loadClass(name);
         } else if (image.ownsPackage(pkg)) {
-            c = loadOwnClass(name);
+            ModuleClassLoader asker = Requester.of(this);
+            c = asker == this ? loadOwnClass(name) : asker.loadClass(name, false);
         } else {
             // May wait while the exporter is COMING: no class-loading lock is held here.
             ModuleClassLoader exporter = linkage.exporterOf(pkg, name);
@@ -62,6 +77,7 @@ public final class ModuleClassLoader extends ClassLoader implements Kmod.HostLoa
             if (bytes == null) {
                 throw new ClassNotFoundException(name);
             }
+            bytes = JvmExitRewriter.rewrite(bytes);
             return defineClass(name, bytes, 0, bytes.length);
         }
     }
@@ -72,8 +88,19 @@ public final class ModuleClassLoader extends ClassLoader implements Kmod.HostLoa
     }
 
     @Override
+    protected URL findResource(String name) {
+        return resources.find(name);
+    }
+
+    @Override
+    protected Enumeration<URL> findResources(String name) throws IOException {
+        URL url = resources.find(name);
+        return url == null ? Collections.emptyEnumeration() : Collections.enumeration(java.util.List.of(url));
+    }
+
+    @Override
     public InputStream getResourceAsStream(String name) {
-        byte[] bytes = image.resource(name);
+        byte[] bytes = image.entry(name);
         return bytes != null ? new ByteArrayInputStream(bytes) : super.getResourceAsStream(name);
     }
 
@@ -81,9 +108,18 @@ public final class ModuleClassLoader extends ClassLoader implements Kmod.HostLoa
         return image;
     }
 
-    /** The module behind this loader: the kernel services {@link Kmod} calls reach. */
+    /**
+     * The module behind this loader: the kernel services {@link Kmod} calls reach. Only the
+     * facade may ask: module code that casts another module's loader gets no identity.
+     *
+     * @throws IllegalCallerException when called from anywhere but the api facade
+     */
     @Override
     public Kmod.Host kmodHost() {
+        Class<?> caller = CALLER.getCallerClass();
+        if (caller != Kmod.class && caller != dev.kmodharness.api.JvmExit.class) {
+            throw new IllegalCallerException("only " + Kmod.class.getName() + " may act as module " + image.name());
+        }
         return linkage;
     }
 }

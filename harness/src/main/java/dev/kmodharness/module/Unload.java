@@ -11,9 +11,11 @@ import static dev.kmodharness.api.Errno.EWOULDBLOCK;
 final class Unload {
 
     private final ModuleList k;
+    private final ModuleCode code;
 
-    Unload(ModuleList k) {
+    Unload(ModuleList k, ModuleCode code) {
         this.k = k;
+        this.code = code;
     }
 
     /**
@@ -62,17 +64,25 @@ final class Unload {
         }
     }
 
-    /** module_exit: the Module-Exit class's {@code public static void exit()}. No lock held. */
+    /**
+     * module_exit: the Module-Exit class's {@code public static void exit()}, checked when the
+     * module was loaded. Whatever it throws is one dmesg line; the module is freed all the same,
+     * as delete_module frees a module whatever its exit did. No lock held.
+     */
     private void runExit(Module mod) {
         if (mod.image.exitClass() == null) {
             return;
         }
-        try {
-            Class.forName(mod.image.exitClass(), true, mod.loader).getMethod("exit").invoke(null);
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            k.dmesg.printk(mod.name + ": module_exit threw " + e.getCause());
-        } catch (ReflectiveOperationException | LinkageError e) {
-            k.dmesg.printk(mod.name + ": module_exit not run: " + e);
+        Throwable thrown = code.call(mod, () -> Class.forName(mod.image.exitClass(), true, mod.loader)
+                .getMethod("exit").invoke(null));
+        if (thrown instanceof java.lang.reflect.InvocationTargetException e && e.getCause() != null) {
+            thrown = e.getCause();
+        }
+        if (thrown instanceof ExceptionInInitializerError e && e.getCause() != null) {
+            thrown = e.getCause();
+        }
+        if (thrown != null && !code.panicked()) {
+            k.dmesg.printk(mod.name + ": module_exit threw " + ModuleCode.oneLine(thrown));
         }
     }
 

@@ -1,0 +1,51 @@
+package dev.kmodharness.loader;
+
+import java.util.Set;
+
+/**
+ * Who asked a module's class loader for one of its own classes: the code on the stack that
+ * started the load, found by walking past class loading itself and past the JDK (whose
+ * ServiceLoader, Class.forName, reflection and method handle lookups act for their caller).
+ * A module's own code, the JVM resolving a class this loader is defining, and the harness
+ * (any code outside the modules and the JDK) are served by the loader asked. Another module's
+ * code is served by its own loader, so it sees this module's classes only as its bytecode
+ * would: exported, and past the COMING gate. Walked once per class and initiating loader: the
+ * JVM records what a loader has loaded and does not ask again. Stateless.
+ */
+final class Requester {
+
+    private static final StackWalker WALKER = StackWalker.getInstance(
+            Set.of(StackWalker.Option.RETAIN_CLASS_REFERENCE, StackWalker.Option.SHOW_REFLECT_FRAMES));
+
+    private Requester() {
+    }
+
+    /** The loader that should serve the current load from {@code asked}: {@code asked} or another module's. */
+    static ModuleClassLoader of(ModuleClassLoader asked) {
+        return WALKER.walk(frames -> frames
+                .map(frame -> decide(frame, asked))
+                .filter(decided -> decided != null)
+                .findFirst()
+                .orElse(asked));
+    }
+
+    /** The loader this frame decides for, or null to look further down the stack. */
+    private static ModuleClassLoader decide(StackWalker.StackFrame frame, ModuleClassLoader asked) {
+        Class<?> c = frame.getDeclaringClass();
+        if (c == ModuleClassLoader.class) {
+            // Defining one of a module's classes: the JVM resolves its supertypes through the
+            // defining loader; nothing but the JVM runs in between.
+            return frame.getMethodName().equals("loadOwnClass") ? asked : null;
+        }
+        ClassLoader loader = c.getClassLoader();
+        if (loader instanceof ModuleClassLoader module) {
+            return module;
+        }
+        if (loader == null || loader == ClassLoader.getPlatformClassLoader()
+                || ClassLoader.class.isAssignableFrom(c) || c == Requester.class) {
+            return null; // the JDK and class loading itself: acting for whoever called them
+        }
+        return asked; // the harness, or the program that runs it
+
+    }
+}
