@@ -124,16 +124,16 @@ public final class Kmod {
 
     /**
      * A module's class loader, as the harness makes it: it hands over the module's {@link Host}.
-     * Not for plugins: a module's code cannot act as another module, since only this facade may
-     * call {@link #kmodHost()}.
+     * Not for plugins: a module's code cannot act as another module, since only the harness's
+     * own classes may call {@link #kmodHost()}.
      */
     public interface HostLoader {
 
         /**
          * The kernel side of this facade for the classes this loader defined.
          *
-         * @throws IllegalCallerException when called from anywhere but {@link Kmod} and
-         *     {@link JvmExit}: module code cannot get a module's identity
+         * @throws IllegalCallerException when called from module code (or the JDK on its
+         *     behalf): no module can get a module's identity
          */
         Host kmodHost();
     }
@@ -170,8 +170,11 @@ public final class Kmod {
 
         /**
          * panic(): module code called {@code call} ("System.exit(3)"), which would end the JVM.
-         * Never returns normally: it throws the Error that ends the calling task.
+         * Never returns normally: it throws the Error that ends the calling task (a host that is
+         * not a kernel throws IllegalStateException).
          */
-        void panic(String call);
+        default void panic(String call) {
+            throw new IllegalStateException(moduleName() + ": " + call);
+        }
     }
 }

@@ -172,12 +172,6 @@ public final class Baseline implements AutoCloseable {
         }
 
         @Override
-        public void panic(String call) {
-            // The baseline defines classes as a plain JVM does: nothing rewrites System.exit.
-            throw new IllegalStateException(module + ": " + call);
-        }
-
-        @Override
         public int requestModule(String name, boolean wait) {
             PlainLoader target = baseline.byName.get(name.replace('-', '_'));
             if (target == null) {

@@ -110,15 +110,17 @@ public final class ModuleClassLoader extends ClassLoader implements Kmod.HostLoa
 
     /**
      * The module behind this loader: the kernel services {@link Kmod} calls reach. Only the
-     * facade may ask: module code that casts another module's loader gets no identity.
+     * harness's own classes may ask (the api facade, the harness's users): module code that
+     * casts another module's loader, or hands the call to the JDK to make (a method reference
+     * run by an executor), gets no identity.
      *
-     * @throws IllegalCallerException when called from anywhere but the api facade
+     * @throws IllegalCallerException when called from a class the harness's loader did not define
      */
     @Override
     public Kmod.Host kmodHost() {
         Class<?> caller = CALLER.getCallerClass();
-        if (caller != Kmod.class && caller != dev.kmodharness.api.JvmExit.class) {
-            throw new IllegalCallerException("only " + Kmod.class.getName() + " may act as module " + image.name());
+        if (caller.getClassLoader() != ModuleClassLoader.class.getClassLoader()) {
+            throw new IllegalCallerException(caller.getName() + " may not act as module " + image.name());
         }
         return linkage;
     }
