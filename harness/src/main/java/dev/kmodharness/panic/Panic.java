@@ -99,7 +99,7 @@ public final class Panic {
             out.add("Oops: 0000 [#" + ++dieCounter + "] SMP");
             out.add(cpuLine(comm, pid));
             if (workqueue != null) {
-                out.add("Workqueue: events " + workqueue);
+                out.add("Workqueue: " + workqueue);
             }
             out.addAll(callTrace(thrown.getStackTrace()));
             out.add("Modules linked in:" + modulesLinkedIn);
