@@ -16,6 +16,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kmodharness.junit.ClassFiles;
+import dev.kmodharness.junit.InitStep;
+import dev.kmodharness.junit.InitSteps;
+import dev.kmodharness.junit.PluginBuilder;
 import dev.kmodharness.kmod.Modprobe;
 import dev.kmodharness.module.ModuleState;
 import java.io.ByteArrayOutputStream;
@@ -47,6 +51,11 @@ class ModuleFailureTest {
 
     @TempDir
     Path dir;
+
+    /** The module with a Runnable {@code runnable} in its JAR whose run() does {@code steps}. */
+    static PluginBuilder work(PluginBuilder module, String runnable, InitStep... steps) {
+        return module.resource(ClassFiles.entryName(runnable), InitSteps.runnableClass(runnable, steps));
+    }
 
     // ---- init ----
 
@@ -194,8 +203,8 @@ class ModuleFailureTest {
     void workThatThrowsIsAnOopsTaintingTheKernelDAndTheKernelRunsOn() throws IOException {
         // init sleeps after queueing the work: kernel time stands still until the work has run,
         // so the oops comes while a is COMING, (+)
-        module("a").does(schedulesWork("probe", throwsNew(IllegalStateException.class, "no device"))).msleep(1000)
-                .writeTo(dir);
+        work(module("a"), "kmodtest.a.Probe", throwsNew(IllegalStateException.class, "no device"))
+                .does(schedulesWork("kmodtest.a.Probe")).msleep(1000).writeTo(dir);
         module("b").printk("b: init").writeTo(dir);
 
         try (Kernel kernel = boot(dir)) {
@@ -208,10 +217,10 @@ class ModuleFailureTest {
                     "BUG: unhandled java.lang.IllegalStateException: no device",
                     "Oops: 0000 [#1] SMP",
                     "CPU: 0 PID: " + pid + " Comm: kworker a Not tainted",
-                    "Workqueue: events kmodtest.a.init.Init$$Lambda [a]",
+                    "Workqueue: events kmodtest.a.Probe [a]",
                     "Call Trace:",
                     " <TASK>",
-                    " kmodtest.a.init.Init.probe [a]",
+                    " kmodtest.a.Probe.run [a]",
                     " </TASK>",
                     "Modules linked in: a(+)",
                     "---[ end trace 0000000000000000 ]---"), texts(kernel));
@@ -224,7 +233,8 @@ class ModuleFailureTest {
 
     @Test
     void asyncWorkThatThrowsAnErrorIsAnOopsAndInitStillFinishes() throws IOException {
-        module("a").does(asyncSchedules("probe", throwsNew(AssertionError.class, "bad probe"))).writeTo(dir);
+        work(module("a"), "kmodtest.a.Probe", throwsNew(AssertionError.class, "bad probe"))
+                .does(asyncSchedules("kmodtest.a.Probe")).writeTo(dir);
 
         try (Kernel kernel = boot(dir)) {
             assertEquals(0, kernel.modprobe("a").status());
@@ -243,8 +253,10 @@ class ModuleFailureTest {
 
     @Test
     void theSecondOopsCountsAndShowsTheTaint() throws IOException {
-        module("a").does(schedulesWork("one", throwsNew(IllegalStateException.class, "1"))).msleep(1000).writeTo(dir);
-        module("b").does(schedulesWork("two", throwsNew(IllegalStateException.class, "2"))).msleep(1000).writeTo(dir);
+        work(module("a"), "kmodtest.a.One", throwsNew(IllegalStateException.class, "1"))
+                .does(schedulesWork("kmodtest.a.One")).msleep(1000).writeTo(dir);
+        work(module("b"), "kmodtest.b.Two", throwsNew(IllegalStateException.class, "2"))
+                .does(schedulesWork("kmodtest.b.Two")).msleep(1000).writeTo(dir);
 
         try (Kernel kernel = boot(dir)) {
             kernel.modprobe("a");
@@ -262,7 +274,8 @@ class ModuleFailureTest {
 
     @Test
     void aWorkItemOopsIsReportedOnTheRealClockToo() throws IOException {
-        module("a").does(schedulesWork("probe", throwsNew(IllegalStateException.class, "x"))).writeTo(dir);
+        work(module("a"), "kmodtest.a.Probe", throwsNew(IllegalStateException.class, "x"))
+                .does(schedulesWork("kmodtest.a.Probe")).writeTo(dir);
 
         try (Kernel kernel = Kernel.builder().modules(dir).clock(dev.kmodharness.time.ClockMode.REAL).build()) {
             kernel.modprobe("a");

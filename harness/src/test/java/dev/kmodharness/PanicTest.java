@@ -119,7 +119,8 @@ class PanicTest {
     @Test
     void aJvmExitInExitOrWorkPanicsToo() throws IOException {
         Path a = module("a").exitDoes(systemExit(7)).writeTo(dir);
-        module("w").does(schedulesWork("work", runtimeHalt(8))).writeTo(dir);
+        ModuleFailureTest.work(module("w"), "kmodtest.w.Work", runtimeHalt(8)).does(schedulesWork("kmodtest.w.Work"))
+                .writeTo(dir);
 
         try (Kernel kernel = boot(dir); Kernel other = boot(dir)) {
             assertEquals(0, kernel.insmod(a));

@@ -22,8 +22,8 @@ import net.bytebuddy.jar.asm.Type;
  *     {@link #exitsByMethodReference} ({@code IntConsumer c = System::exit}),
  *     {@link #catchingEverything} (the step inside {@code try ... catch (Throwable t) {}}).</li>
  *   <li>{@link #interruptsItself}: {@code Thread.currentThread().interrupt()}.</li>
- *   <li>{@link #schedulesWork} / {@link #asyncSchedules}: {@code Kmod.scheduleWork(this::name)}
- *     with the given steps as the work's body, a static method {@code name} of the class.</li>
+ *   <li>{@link #schedulesWork} / {@link #asyncSchedules}: {@code Kmod.scheduleWork(new W())},
+ *     W a {@link #runnableClass} of the module's JAR whose {@code run()} does the given steps.</li>
  *   <li>{@link #callsByMethodReference}: {@code Runnable r = kmodtest.<m>.Symbols::symbol;
  *     r.run()}; {@link #loadsClassVia}: {@code Class.forName(name, false,
  *     kmodtest.<via>.Symbols.class.getClassLoader())}; {@link #actsAs}: another module's loader
@@ -177,34 +177,33 @@ public final class InitSteps {
         });
     }
 
-    /** Step: {@code Kmod.scheduleWork(Owner::name)}, the work being {@code body}, in a static method {@code name}. */
-    public static InitStep schedulesWork(String name, InitStep... body) {
-        return work("scheduleWork", name, body);
+    /**
+     * Step: {@code Kmod.scheduleWork(new W())}, W a Runnable of the module's own JAR (see
+     * {@link #runnableClass}). A class of its own, not a lambda of the init class: work that
+     * calls into a class whose initializer is still running would wait for it to finish.
+     */
+    public static InitStep schedulesWork(String runnable) {
+        return work("scheduleWork", runnable);
     }
 
-    /** Step: {@code Kmod.asyncSchedule(Owner::name)}, the work being {@code body}. */
-    public static InitStep asyncSchedules(String name, InitStep... body) {
-        return work("asyncSchedule", name, body);
+    /** Step: {@code Kmod.asyncSchedule(new W())}, W a Runnable of the module's own JAR. */
+    public static InitStep asyncSchedules(String runnable) {
+        return work("asyncSchedule", runnable);
     }
 
-    private static InitStep work(String kmodMethod, String name, InitStep... body) {
-        return named(kmodMethod + "(" + name + ")", false, (cls, owner, code) -> {
-            MethodVisitor work = cls.visitMethod(Opcodes.ACC_PRIVATE | Opcodes.ACC_STATIC, name, "()V", null, null);
-            work.visitCode();
-            boolean ends = false;
-            for (InitStep step : body) {
-                step.emit(cls, owner, work);
-                ends = step.ends();
-            }
-            if (!ends) {
-                work.visitInsn(Opcodes.RETURN);
-            }
-            work.visitMaxs(0, 0);
-            work.visitEnd();
-            code.visitInvokeDynamicInsn("run", "()Ljava/lang/Runnable;", METAFACTORY, Type.getType("()V"),
-                    new Handle(Opcodes.H_INVOKESTATIC, owner, name, "()V", false), Type.getType("()V"));
+    private static InitStep work(String kmodMethod, String runnable) {
+        String type = internal(runnable);
+        return named(kmodMethod + "(" + runnable + ")", false, (cls, owner, code) -> {
+            code.visitTypeInsn(Opcodes.NEW, type);
+            code.visitInsn(Opcodes.DUP);
+            code.visitMethodInsn(Opcodes.INVOKESPECIAL, type, "<init>", "()V", false);
             code.visitMethodInsn(Opcodes.INVOKESTATIC, KMOD, kmodMethod, "(Ljava/lang/Runnable;)V", false);
         });
+    }
+
+    /** Step: {@code Kmod.printk(line)}, the line taken literally. */
+    public static InitStep printk(String line) {
+        return named("printk(" + line + ")", false, (cls, owner, code) -> printkLiteral(code, line));
     }
 
     /** Step: {@code Runnable r = kmodtest.<module>.Symbols::symbol; r.run()}: an import by method reference. */
@@ -313,10 +312,11 @@ public final class InitSteps {
 
     /**
      * The class file of a public {@code Runnable} named {@code binaryName} whose {@code run()}
-     * printks {@code line}: a service provider to put in a plugin with
-     * {@link PluginBuilder#resource}.
+     * does {@code steps}: work for {@link #schedulesWork}, or a service provider
+     * ({@link #runsService}); put it in a plugin with {@link PluginBuilder#resource} at
+     * {@link ClassFiles#entryName}.
      */
-    public static byte[] runnableClass(String binaryName, String line) {
+    public static byte[] runnableClass(String binaryName, InitStep... steps) {
         var writer = new net.bytebuddy.jar.asm.ClassWriter(net.bytebuddy.jar.asm.ClassWriter.COMPUTE_MAXS);
         writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, internal(binaryName), null,
                 "java/lang/Object", new String[] {"java/lang/Runnable"});
@@ -329,8 +329,14 @@ public final class InitSteps {
         init.visitEnd();
         MethodVisitor run = writer.visitMethod(Opcodes.ACC_PUBLIC, "run", "()V", null, null);
         run.visitCode();
-        printkLiteral(run, line);
-        run.visitInsn(Opcodes.RETURN);
+        boolean ends = false;
+        for (InitStep step : steps) {
+            step.emit(writer, internal(binaryName), run);
+            ends = step.ends();
+        }
+        if (!ends) {
+            run.visitInsn(Opcodes.RETURN);
+        }
         run.visitMaxs(0, 0);
         run.visitEnd();
         writer.visitEnd();
