@@ -21,7 +21,8 @@ import java.util.Enumeration;
  * this loader by name (Class.forName with this loader, loadClass, a ServiceLoader over it) is
  * served by its own module's loader, under the same rules as its bytecode: export, the COMING
  * wait. Each class is rewritten as it is defined so that System.exit and its kind panic the
- * kernel instead of ending the JVM ({@link JvmExitRewriter}). The module's JAR entries are its
+ * kernel instead of ending the JVM, and Class.forName with another module's loader asks this
+ * rule too ({@link CallRewriter}). The module's JAR entries are its
  * resources. It hands the api facade, and only the facade, the module's {@link Kmod.Host}.
  */
 public final class ModuleClassLoader extends ClassLoader implements Kmod.HostLoader {
@@ -77,7 +78,7 @@ public final class ModuleClassLoader extends ClassLoader implements Kmod.HostLoa
             if (bytes == null) {
                 throw new ClassNotFoundException(name);
             }
-            bytes = JvmExitRewriter.rewrite(bytes);
+            bytes = CallRewriter.rewrite(bytes);
             return defineClass(name, bytes, 0, bytes.length);
         }
     }

@@ -9,28 +9,33 @@ import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
 /**
- * Rewrites, in a module's class file about to be defined, every call that would end the JVM
- * into a call that panics the module's kernel: {@code System.exit(I)V},
- * {@code Runtime.exit(I)V} and {@code Runtime.halt(I)V}, as invoke instructions, as method
- * handle constants and as bootstrap arguments (method references {@code System::exit}), go to
- * {@link dev.kmodharness.api.JvmExit}. Cheap: a class file that names neither
- * {@code java/lang/System} nor {@code java/lang/Runtime} is returned as it is after one scan of
- * its bytes; one that does is copied by ASM with its constant pool, only the changed methods
- * rewritten. Reflection and method handles looked up by name are not rewritten (see the
- * README's threat model). Stateless.
+ * Rewrites, in a module's class file about to be defined, the calls that would escape the
+ * kernel. Every call that would end the JVM becomes a call that panics the module's kernel:
+ * {@code System.exit(I)V}, {@code Runtime.exit(I)V} and {@code Runtime.halt(I)V}, as invoke
+ * instructions, as method handle constants and as bootstrap arguments (method references
+ * {@code System::exit}), go to {@link dev.kmodharness.api.JvmExit}. And
+ * {@code Class.forName(name, init, loader)}, which the JVM answers from the loader's own record
+ * of what it loaded without asking it, goes to {@link dev.kmodharness.api.Linkage}, which
+ * serves another module's loader as the caller's own. Cheap: a class file that names none of
+ * {@code java/lang/System}, {@code java/lang/Runtime}, {@code forName} is returned as it is
+ * after one scan of its bytes; one that does is copied by ASM with its constant pool, only the
+ * changed methods rewritten. Reflection and method handles looked up by name are not
+ * rewritten (see the README's threat model). Stateless.
  */
-final class JvmExitRewriter {
+final class CallRewriter {
 
     private static final String JVM_EXIT = "dev/kmodharness/api/JvmExit";
     private static final byte[] SYSTEM = "java/lang/System".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final byte[] RUNTIME = "java/lang/Runtime".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] FOR_NAME = "forName".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final String FOR_NAME_DESCRIPTOR = "(Ljava/lang/String;ZLjava/lang/ClassLoader;)Ljava/lang/Class;";
 
-    private JvmExitRewriter() {
+    private CallRewriter() {
     }
 
     /** The class file with its JVM exits rewritten; {@code bytes} itself when it has none. */
     static byte[] rewrite(byte[] bytes) {
-        if (indexOf(bytes, SYSTEM) < 0 && indexOf(bytes, RUNTIME) < 0) {
+        if (indexOf(bytes, SYSTEM) < 0 && indexOf(bytes, RUNTIME) < 0 && indexOf(bytes, FOR_NAME) < 0) {
             return bytes;
         }
         ClassReader reader = new ClassReader(bytes);
@@ -45,6 +50,12 @@ final class JvmExitRewriter {
                     @Override
                     public void visitMethodInsn(int opcode, String owner, String method, String desc,
                             boolean isInterface) {
+                        if (opcode == Opcodes.INVOKESTATIC && owner.equals("java/lang/Class")
+                                && method.equals("forName") && desc.equals(FOR_NAME_DESCRIPTOR)) {
+                            changed[0] = true;
+                            super.visitMethodInsn(opcode, "dev/kmodharness/api/Linkage", method, desc, false);
+                            return;
+                        }
                         String target = target(owner, method, desc);
                         if (target != null && (opcode == Opcodes.INVOKESTATIC || opcode == Opcodes.INVOKEVIRTUAL)) {
                             changed[0] = true;
