@@ -7,6 +7,7 @@ import static dev.kmodharness.Scenarios.module;
 import static dev.kmodharness.Scenarios.texts;
 import static dev.kmodharness.junit.InitSteps.actsAs;
 import static dev.kmodharness.junit.InitSteps.callsByMethodReference;
+import static dev.kmodharness.junit.InitSteps.findsStatic;
 import static dev.kmodharness.junit.InitSteps.loadsClassVia;
 import static dev.kmodharness.junit.InitSteps.printk;
 import static dev.kmodharness.junit.InitSteps.printsContextClassLoader;
@@ -125,6 +126,29 @@ class LinkingIsolationTest {
             ClassLoader loader = kernel.classLoader("a").orElseThrow();
 
             assertEquals(loader, Class.forName(initClassOf("a"), false, loader).getClassLoader());
+        }
+    }
+
+    @Test
+    void findStaticFindsOnlyWhatAStaticCallCouldLink() throws IOException {
+        module("a").exports("s").exportsGpl("g").writeTo(dir);
+        module("b").license("Proprietary").does(findsStatic("a", "s"), printk("b: s linked"), findsStatic("a", "g"))
+                .printk("b: init").writeTo(dir);
+        module("c").does(findsStatic("a", "g")).printk("c: init").writeTo(dir);
+
+        try (Kernel kernel = boot(dir)) {
+            assertEquals(new Modprobe.Result(1, List.of("modprobe: ERROR: could not insert 'b': Bad address")),
+                    kernel.modprobe("b"));
+            assertEquals(0, kernel.modprobe("c").status());
+
+            assertEquals(List.of(
+                    "b: module license 'Proprietary' taints kernel.",
+                    "Disabling lock debugging due to kernel taint",
+                    "b: s linked",
+                    "b: module_init threw java.lang.NoSuchMethodException: Unknown symbol g: kmodtest.a.Symbols.g()V"
+                            + " is not a symbol module b may link (err -14)",
+                    "c: init"), texts(kernel));
+            assertEquals(List.of("c"), kernel.module("a").orElseThrow().holders());
         }
     }
 

@@ -225,7 +225,7 @@ class MalformedImageTest {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int status = Main.run(new PrintWriter(out), new PrintWriter(err), "modprobe", "--modules", file.toString(), "a");
-        assertEquals(1, status);
+        assertEquals(2, status, "a usage error");
         assertEquals("depmod: ERROR: could not open directory " + file + ": Not a directory\n", err.toString());
         assertEquals("", out.toString());
     }

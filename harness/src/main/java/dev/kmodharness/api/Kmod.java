@@ -112,7 +112,7 @@ public final class Kmod {
     static Host host() {
         Class<?> caller = STACK.walk(frames -> frames
                 .map(StackWalker.StackFrame::getDeclaringClass)
-                .filter(c -> c != Kmod.class && c != JvmExit.class)
+                .filter(c -> c != Kmod.class && c != JvmExit.class && c != Linkage.class)
                 .findFirst()
                 .orElse(Kmod.class));
         if (caller.getClassLoader() instanceof HostLoader loader) {
@@ -175,6 +175,15 @@ public final class Kmod {
          */
         default void panic(String call) {
             throw new IllegalStateException(moduleName() + ": " + call);
+        }
+
+        /**
+         * Whether this module may link the static method {@code className.method descriptor} of
+         * another module, as resolve_symbol would let a static call to it: an exported symbol,
+         * not GPL-only unless this module is GPL-compatible. A host that is not a kernel says yes.
+         */
+        default boolean linkable(String className, String method, String descriptor) {
+            return true;
         }
     }
 }

@@ -36,8 +36,8 @@ public final class Main {
                 return 1;
             }
             if (e.getCause() instanceof dev.kmodharness.kmod.ModulesDirectoryException depmod) {
-                commandLine.getErr().println(depmod.getMessage()); // depmod's own line, exit 1
-                return 1;
+                commandLine.getErr().println(depmod.getMessage()); // depmod's own line; a usage error
+                return USAGE;
             }
             commandLine.getErr().println("kmod-harness: " + e.getMessage());
             return USAGE;

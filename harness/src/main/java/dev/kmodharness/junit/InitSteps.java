@@ -25,7 +25,8 @@ import net.bytebuddy.jar.asm.Type;
  *   <li>{@link #schedulesWork} / {@link #asyncSchedules}: {@code Kmod.scheduleWork(new W())},
  *     W a {@link #runnableClass} of the module's JAR whose {@code run()} does the given steps.</li>
  *   <li>{@link #callsByMethodReference}: {@code Runnable r = kmodtest.<m>.Symbols::symbol;
- *     r.run()}; {@link #loadsClassVia}: {@code Class.forName(name, false,
+ *     r.run()}; {@link #findsStatic}: {@code lookup.findStatic(...)} of a symbol;
+ *     {@link #loadsClassVia}: {@code Class.forName(name, false,
  *     kmodtest.<via>.Symbols.class.getClassLoader())}; {@link #actsAs}: another module's loader
  *     cast to {@code Kmod.HostLoader}, its {@code kmodHost().printk(...)}.</li>
  *   <li>{@link #printsContextClassLoader}, {@link #printsResource}, {@link #printsResourceCount},
@@ -213,6 +214,27 @@ public final class InitSteps {
             code.visitInvokeDynamicInsn("run", "()Ljava/lang/Runnable;", METAFACTORY, Type.getType("()V"),
                     new Handle(Opcodes.H_INVOKESTATIC, symbols, symbol, "()V", false), Type.getType("()V"));
             code.visitMethodInsn(Opcodes.INVOKEINTERFACE, "java/lang/Runnable", "run", "()V", true);
+        });
+    }
+
+    /**
+     * Step: {@code MethodHandles.lookup().findStatic(kmodtest.<module>.Symbols.class, symbol,
+     * methodType(void.class)).invokeExact()}: a symbol looked up by name.
+     */
+    public static InitStep findsStatic(String module, String symbol) {
+        String symbols = internal(PluginBuilder.symbolsClassOf(module));
+        return named("findsStatic(" + module + ", " + symbol + ")", false, (cls, owner, code) -> {
+            code.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/invoke/MethodHandles", "lookup",
+                    "()Ljava/lang/invoke/MethodHandles$Lookup;", false);
+            code.visitLdcInsn(Type.getObjectType(symbols));
+            code.visitLdcInsn(symbol);
+            code.visitFieldInsn(Opcodes.GETSTATIC, "java/lang/Void", "TYPE", "Ljava/lang/Class;");
+            code.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/invoke/MethodType", "methodType",
+                    "(Ljava/lang/Class;)Ljava/lang/invoke/MethodType;", false);
+            code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/invoke/MethodHandles$Lookup", "findStatic",
+                    "(Ljava/lang/Class;Ljava/lang/String;Ljava/lang/invoke/MethodType;)Ljava/lang/invoke/MethodHandle;",
+                    false);
+            code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/invoke/MethodHandle", "invokeExact", "()V", false);
         });
     }
 

@@ -16,8 +16,9 @@ import net.bytebuddy.jar.asm.Opcodes;
  * {@code System::exit}), go to {@link dev.kmodharness.api.JvmExit}. And
  * {@code Class.forName(name, init, loader)}, which the JVM answers from the loader's own record
  * of what it loaded without asking it, goes to {@link dev.kmodharness.api.Linkage}, which
- * serves another module's loader as the caller's own. Cheap: a class file that names none of
- * {@code java/lang/System}, {@code java/lang/Runtime}, {@code forName} is returned as it is
+ * serves another module's loader as the caller's own; {@code Lookup.findStatic} there too, which
+ * finds only what a static call could link. Cheap: a class file that names none of
+ * {@code java/lang/System}, {@code java/lang/Runtime}, {@code forName}, {@code findStatic} is returned as it is
  * after one scan of its bytes; one that does is copied by ASM with its constant pool, only the
  * changed methods rewritten. Reflection and method handles looked up by name are not
  * rewritten (see the README's threat model). Stateless.
@@ -29,13 +30,18 @@ final class CallRewriter {
     private static final byte[] RUNTIME = "java/lang/Runtime".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final byte[] FOR_NAME = "forName".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final String FOR_NAME_DESCRIPTOR = "(Ljava/lang/String;ZLjava/lang/ClassLoader;)Ljava/lang/Class;";
+    private static final byte[] FIND_STATIC = "findStatic".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final String LOOKUP = "java/lang/invoke/MethodHandles$Lookup";
+    private static final String FIND_STATIC_DESCRIPTOR =
+            "(Ljava/lang/Class;Ljava/lang/String;Ljava/lang/invoke/MethodType;)Ljava/lang/invoke/MethodHandle;";
 
     private CallRewriter() {
     }
 
     /** The class file with its JVM exits rewritten; {@code bytes} itself when it has none. */
     static byte[] rewrite(byte[] bytes) {
-        if (indexOf(bytes, SYSTEM) < 0 && indexOf(bytes, RUNTIME) < 0 && indexOf(bytes, FOR_NAME) < 0) {
+        if (indexOf(bytes, SYSTEM) < 0 && indexOf(bytes, RUNTIME) < 0 && indexOf(bytes, FOR_NAME) < 0
+                && indexOf(bytes, FIND_STATIC) < 0) {
             return bytes;
         }
         ClassReader reader = new ClassReader(bytes);
@@ -54,6 +60,14 @@ final class CallRewriter {
                                 && method.equals("forName") && desc.equals(FOR_NAME_DESCRIPTOR)) {
                             changed[0] = true;
                             super.visitMethodInsn(opcode, "dev/kmodharness/api/Linkage", method, desc, false);
+                            return;
+                        }
+                        if (opcode == Opcodes.INVOKEVIRTUAL && owner.equals(LOOKUP) && method.equals("findStatic")
+                                && desc.equals(FIND_STATIC_DESCRIPTOR)) {
+                            changed[0] = true;
+                            // the Lookup receiver stays on the stack: it becomes the first argument
+                            super.visitMethodInsn(Opcodes.INVOKESTATIC, "dev/kmodharness/api/Linkage", method,
+                                    "(L" + LOOKUP + ";" + desc.substring(1), false);
                             return;
                         }
                         String target = target(owner, method, desc);

@@ -121,6 +121,12 @@ final class Module implements ModuleLinkage {
     }
 
     @Override
+    public boolean linkable(String className, String method, String descriptor) {
+        return modules.resolve.linkable(this, new dev.kmodharness.symbols.MemberRef(className.replace('.', '/'),
+                method, descriptor));
+    }
+
+    @Override
     public void panic(String call) {
         throw modules.code.panic(this, call);
     }
