@@ -44,6 +44,24 @@ public final class ModuleClassLoader extends ClassLoader implements Kmod.HostLoa
         this.resources = new ImageResources(image);
     }
 
+    /**
+     * The entry of every load by name: the JVM resolving a class for code this loader defined,
+     * Class.forName, ServiceLoader, a direct call. A class of this module's own JAR goes to
+     * whoever asked ({@link Requester}): the JVM names the referencing class as the caller, so
+     * the common case costs one getCallerClass.
+     */
+    @Override
+    public Class<?> loadClass(String name) throws ClassNotFoundException {
+        if (image.ownsPackage(Jdk.packageOf(name))) {
+            ModuleClassLoader asker = Requester.of(this, CALLER.getCallerClass());
+            if (asker != this) {
+                return asker.loadClass(name, false);
+            }
+        }
+        return loadClass(name, false);
+    }
+
+    /** Loads {@code name} for code of this module, or for the harness: asked only from {@link #loadClass(String)}. */
     @Override
     protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
         String pkg = Jdk.packageOf(name);
@@ -51,8 +69,7 @@ public final class ModuleClassLoader extends ClassLoader implements Kmod.HostLoa
         if (Jdk.isPlatformPackage(pkg)) {
             c = getParent().loadClass(name);
         } else if (image.ownsPackage(pkg)) {
-            ModuleClassLoader asker = Requester.of(this);
-            c = asker == this ? loadOwnClass(name) : asker.loadClass(name, false);
+            c = loadOwnClass(name);
         } else {
             // May wait while the exporter is COMING: no class-loading lock is held here.
             ModuleClassLoader exporter = linkage.exporterOf(pkg, name);

@@ -9,8 +9,9 @@ import java.util.Set;
  * A module's own code, the JVM resolving a class this loader is defining, and the harness
  * (any code outside the modules and the JDK) are served by the loader asked. Another module's
  * code is served by its own loader, so it sees this module's classes only as its bytecode
- * would: exported, and past the COMING gate. Walked once per class and initiating loader: the
- * JVM records what a loader has loaded and does not ask again. Stateless.
+ * would: exported, and past the COMING gate. Asked once per class and initiating loader (the
+ * JVM records what a loader has loaded and does not ask again); the stack is walked only when
+ * the direct caller is the JDK's (Class.forName, ServiceLoader). Stateless.
  */
 final class Requester {
 
@@ -20,22 +21,26 @@ final class Requester {
     private Requester() {
     }
 
-    /** The loader that should serve the current load from {@code asked}: {@code asked} or another module's. */
-    static ModuleClassLoader of(ModuleClassLoader asked) {
-        return WALKER.walk(frames -> frames
-                .map(frame -> decide(frame, asked))
-                .filter(decided -> decided != null)
+    /**
+     * The loader that should serve the current load from {@code asked}: {@code asked} or another
+     * module's. {@code caller} called {@link ModuleClassLoader#loadClass(String)}; when it
+     * decides (a module's class, the harness's), the stack is not walked.
+     */
+    static ModuleClassLoader of(ModuleClassLoader asked, Class<?> caller) {
+        ModuleClassLoader decided = caller == ModuleClassLoader.class ? null : decide(caller, null, asked);
+        return decided != null ? decided : WALKER.walk(frames -> frames
+                .map(frame -> decide(frame.getDeclaringClass(), frame.getMethodName(), asked))
+                .filter(d -> d != null)
                 .findFirst()
                 .orElse(asked));
     }
 
-    /** The loader this frame decides for, or null to look further down the stack. */
-    private static ModuleClassLoader decide(StackWalker.StackFrame frame, ModuleClassLoader asked) {
-        Class<?> c = frame.getDeclaringClass();
+    /** The loader a frame of {@code c}'s method decides for, or null to look further down the stack. */
+    private static ModuleClassLoader decide(Class<?> c, String method, ModuleClassLoader asked) {
         if (c == ModuleClassLoader.class) {
             // Defining one of a module's classes: the JVM resolves its supertypes through the
             // defining loader; nothing but the JVM runs in between.
-            return frame.getMethodName().equals("loadOwnClass") ? asked : null;
+            return "loadOwnClass".equals(method) ? asked : null;
         }
         ClassLoader loader = c.getClassLoader();
         if (loader instanceof ModuleClassLoader module) {
@@ -46,6 +51,5 @@ final class Requester {
             return null; // the JDK and class loading itself: acting for whoever called them
         }
         return asked; // the harness, or the program that runs it
-
     }
 }
