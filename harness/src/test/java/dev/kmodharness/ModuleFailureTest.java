@@ -243,7 +243,7 @@ class ModuleFailureTest {
             List<String> lines = texts(kernel);
             assertEquals("BUG: unhandled java.lang.AssertionError: bad probe", lines.get(0));
             assertEquals("Oops: 0000 [#1] SMP", lines.get(1));
-            assertEquals("Workqueue: async async_run_entry_fn", lines.get(3));
+            assertEquals("Workqueue: events_unbound async_run_entry_fn", lines.get(3));
             // the oops happened while a was COMING: module_flags prints (+)
             assertEquals("Modules linked in: a(+)", lines.get(lines.size() - 2));
             assertTrue(kernel.tainted().contains("D"));

@@ -61,8 +61,8 @@ final class Async {
                     Throwable thrown = code.call(mod, work::run);
                     if (thrown != null && !code.panicked()) {
                         // print_worker_info: "Workqueue: %s %ps"; async work runs as
-                        // async_run_entry_fn on the async workqueue (kernel/async.c)
-                        code.oops(mod, thrown, async ? "async async_run_entry_fn"
+                        // async_run_entry_fn on system_unbound_wq (kernel/async.c, async_schedule_node_domain)
+                        code.oops(mod, thrown, async ? "events_unbound async_run_entry_fn"
                                 : "events " + ModuleCode.workFunction(work) + " [" + mod.name + "]");
                     }
                 } finally {
