@@ -40,8 +40,7 @@ final class CallRewriter {
 
     /** The class file with its JVM exits rewritten; {@code bytes} itself when it has none. */
     static byte[] rewrite(byte[] bytes) {
-        if (indexOf(bytes, SYSTEM) < 0 && indexOf(bytes, RUNTIME) < 0 && indexOf(bytes, FOR_NAME) < 0
-                && indexOf(bytes, FIND_STATIC) < 0) {
+        if (!mentionsAny(bytes)) {
             return bytes;
         }
         ClassReader reader = new ClassReader(bytes);
@@ -137,16 +136,27 @@ final class CallRewriter {
         return value;
     }
 
-    private static int indexOf(byte[] bytes, byte[] pattern) {
-        outer:
-        for (int i = 0; i <= bytes.length - pattern.length; i++) {
-            for (int j = 0; j < pattern.length; j++) {
-                if (bytes[i + j] != pattern[j]) {
-                    continue outer;
-                }
+    /** One pass over the bytes: whether any of the names a rewrite needs occurs. */
+    private static boolean mentionsAny(byte[] bytes) {
+        for (int i = 0; i < bytes.length; i++) {
+            byte b = bytes[i];
+            if ((b == 'j' && (at(bytes, i, SYSTEM) || at(bytes, i, RUNTIME)))
+                    || (b == 'f' && (at(bytes, i, FOR_NAME) || at(bytes, i, FIND_STATIC)))) {
+                return true;
             }
-            return i;
         }
-        return -1;
+        return false;
+    }
+
+    private static boolean at(byte[] bytes, int i, byte[] pattern) {
+        if (i + pattern.length > bytes.length) {
+            return false;
+        }
+        for (int j = 1; j < pattern.length; j++) {
+            if (bytes[i + j] != pattern[j]) {
+                return false;
+            }
+        }
+        return true;
     }
 }

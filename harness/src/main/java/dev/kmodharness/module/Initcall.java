@@ -64,7 +64,12 @@ final class Initcall {
      * (JLS 12.4.2); neither goes further. No lock held.
      */
     private int callInit(Module mod) {
-        Throwable thrown = code.call(mod, () -> Class.forName(mod.image.initClass(), true, mod.loader));
+        Throwable thrown = code.call(mod, () -> {
+            // loaded first as the harness (the loader sees its direct caller and need not walk
+            // the stack), then initialized: the JVM finds the class in the loader's record
+            mod.loader.loadClass(mod.image.initClass());
+            Class.forName(mod.image.initClass(), true, mod.loader);
+        });
         if (thrown == null) {
             // An init that caught the panic's Error and returned has not run: the kernel is gone.
             return code.panicked() ? -EFAULT : 0;

@@ -73,8 +73,10 @@ final class Unload {
         if (mod.image.exitClass() == null) {
             return;
         }
-        Throwable thrown = code.call(mod, () -> Class.forName(mod.image.exitClass(), true, mod.loader)
-                .getMethod("exit").invoke(null));
+        Throwable thrown = code.call(mod, () -> {
+            mod.loader.loadClass(mod.image.exitClass()); // as in Initcall: no stack walk
+            Class.forName(mod.image.exitClass(), true, mod.loader).getMethod("exit").invoke(null);
+        });
         if (thrown instanceof java.lang.reflect.InvocationTargetException e && e.getCause() != null) {
             thrown = e.getCause();
         }

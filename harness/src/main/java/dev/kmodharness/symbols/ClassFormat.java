@@ -6,7 +6,7 @@ package dev.kmodharness.symbols;
  * refuse a malformed .ko with -ENOEXEC before the module exists. A class file must start with
  * the magic number, carry a class-file version this JVM runs (major at most
  * {@code Runtime.version().feature() + 44}, no preview minor version), and name the class its
- * entry's path names.
+ * entry's path names (checked by the scan that reads it, {@link #checkName}).
  */
 final class ClassFormat {
 
@@ -23,8 +23,8 @@ final class ClassFormat {
 
     /**
      * The fault that keeps {@code bytes}, the entry of class {@code binaryName}, from being
-     * defined, as one line naming the entry; null when there is none. Reads the header and the
-     * constant pool's this_class only: cheap, and safe on any bytes.
+     * defined, as one line naming the entry; null when there is none. Reads the header only:
+     * cheap, and safe on any bytes.
      */
     static String check(String binaryName, byte[] bytes) {
         String entry = entryName(binaryName);
@@ -40,16 +40,15 @@ final class ClassFormat {
         if (minor == 0xFFFF) {
             return entry + ": class-file version " + major + "." + minor + " needs preview features";
         }
-        String name;
-        try {
-            name = new net.bytebuddy.jar.asm.ClassReader(bytes).getClassName();
-        } catch (RuntimeException e) {
-            return entry + ": corrupt class file (" + e + ")";
-        }
-        if (!name.equals(binaryName.replace('.', '/'))) {
-            return entry + ": holds class " + name.replace('/', '.') + " (wrong name)";
-        }
         return null;
+    }
+
+    /** The fault of a class file that holds {@code internalName} at the entry of {@code binaryName}, or null. */
+    static String checkName(String binaryName, String internalName) {
+        if (internalName.equals(binaryName.replace('.', '/'))) {
+            return null;
+        }
+        return entryName(binaryName) + ": holds class " + internalName.replace('/', '.') + " (wrong name)";
     }
 
     private static int u2(byte[] b, int at) {

@@ -99,8 +99,11 @@ public final class ModuleImage {
             String classFault = ClassFormat.check(className, bytes);
             if (classFault == null) {
                 try {
-                    new ClassReader(bytes).accept(scan.forClass(className),
-                            ClassReader.SKIP_FRAMES | ClassReader.SKIP_DEBUG);
+                    ClassReader reader = new ClassReader(bytes);
+                    classFault = ClassFormat.checkName(className, reader.getClassName());
+                    if (classFault == null) {
+                        reader.accept(scan.forClass(className), ClassReader.SKIP_FRAMES | ClassReader.SKIP_DEBUG);
+                    }
                 } catch (RuntimeException e) {
                     classFault = ClassFormat.entryName(className) + ": corrupt class file (" + e + ")";
                 }
@@ -307,10 +310,15 @@ public final class ModuleImage {
             this.file = file;
         }
 
+        /** Owners already classified: the same few recur in every method. */
+        final Map<String, Boolean> foreignOwners = new java.util.HashMap<>();
+
         /** Whether a class of internal name {@code owner} is another module's, not the JDK's or ours. */
         boolean foreign(String owner) {
-            String pkg = owner.lastIndexOf('/') < 0 ? "" : owner.substring(0, owner.lastIndexOf('/')).replace('/', '.');
-            return !ownPackages.contains(pkg) && !Jdk.isPlatformPackage(pkg);
+            return foreignOwners.computeIfAbsent(owner, o -> {
+                String pkg = o.lastIndexOf('/') < 0 ? "" : o.substring(0, o.lastIndexOf('/')).replace('/', '.');
+                return !ownPackages.contains(pkg) && !Jdk.isPlatformPackage(pkg);
+            });
         }
 
         void staticCall(String owner, String name, String descriptor) {
