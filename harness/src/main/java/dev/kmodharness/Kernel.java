@@ -14,6 +14,8 @@ import dev.kmodharness.module.ModuleEvent;
 import dev.kmodharness.module.ModuleInfo;
 import dev.kmodharness.module.ModuleState;
 import dev.kmodharness.module.Modules;
+import dev.kmodharness.panic.Halted;
+import dev.kmodharness.panic.KernelPanicException;
 import dev.kmodharness.procfs.Procfs;
 import dev.kmodharness.release.Release;
 import dev.kmodharness.symbols.InvalidModuleException;
@@ -143,12 +145,14 @@ public final class Kernel implements AutoCloseable {
 
     /** {@code modprobe NAME} with parameters as a map. */
     public Modprobe.Result modprobe(String name, Map<String, String> params) {
-        sched.enter();
-        try {
-            return Modprobe.run(depmod, new ModprobeTarget(), name, params);
-        } finally {
-            sched.exit();
-        }
+        return alive(() -> {
+            sched.enter();
+            try {
+                return Modprobe.run(depmod, new ModprobeTarget(), name, params);
+            } finally {
+                sched.exit();
+            }
+        });
     }
 
     /**
@@ -157,6 +161,7 @@ public final class Kernel implements AutoCloseable {
      * @return 0, or a negative errno (-ENOEXEC for a file that is not a module)
      */
     public int insmod(Path jar, String... params) {
+        modules.panic().check();
         ModuleImage image;
         try {
             image = ModuleImage.read(jar);
@@ -165,7 +170,7 @@ public final class Kernel implements AutoCloseable {
         } catch (IOException e) {
             return -Errno.ENOENT;
         }
-        return modules.loadModule(image, parseParams(params));
+        return alive(() -> modules.loadModule(image, parseParams(params)));
     }
 
     /**
@@ -175,7 +180,7 @@ public final class Kernel implements AutoCloseable {
      *     -EBUSY when not LIVE or it has an init but no exit
      */
     public int rmmod(String name) {
-        return modules.deleteModule(name.replace('-', '_'));
+        return alive(() -> modules.deleteModule(name.replace('-', '_')));
     }
 
     /**
@@ -183,12 +188,14 @@ public final class Kernel implements AutoCloseable {
      * uses any more.
      */
     public Modprobe.Result modprobeRemove(String name) {
-        sched.enter();
-        try {
-            return Modprobe.remove(depmod, new ModprobeTarget(), name);
-        } finally {
-            sched.exit();
-        }
+        return alive(() -> {
+            sched.enter();
+            try {
+                return Modprobe.remove(depmod, new ModprobeTarget(), name);
+            } finally {
+                sched.exit();
+            }
+        });
     }
 
     /** The module's class loader while it is loaded; hold it weakly. */
@@ -198,7 +205,7 @@ public final class Kernel implements AutoCloseable {
 
     /** request_module(name) from kernel context, as lib/test_kmod.c calls it. */
     public int requestModule(String name) {
-        return kmod.requestModule(name, true, "request_module");
+        return alive(() -> kmod.requestModule(name, true, "request_module"));
     }
 
     /** How a test fails on a deadlock: throws {@link DeadlockError} when {@link #deadlocks()} is not empty. */
@@ -220,7 +227,7 @@ public final class Kernel implements AutoCloseable {
 
     /** request_module_nowait(name). */
     public int requestModuleNowait(String name) {
-        return kmod.requestModule(name, false, "request_module_nowait");
+        return alive(() -> kmod.requestModule(name, false, "request_module_nowait"));
     }
 
     /**
@@ -258,7 +265,14 @@ public final class Kernel implements AutoCloseable {
      * {@link #awaitIdle()} waits for it. The thread is a daemon.
      */
     public Thread exec(String comm, Runnable work) {
-        return sched.spawn(comm, work);
+        modules.panic().check();
+        return sched.spawn(comm, () -> {
+            try {
+                work.run();
+            } catch (KernelPanicException | Halted e) {
+                // the kernel panicked under this task: it ends, as every task of the kernel does
+            }
+        });
     }
 
     /**
@@ -266,12 +280,14 @@ public final class Kernel implements AutoCloseable {
      * script): while it runs, virtual time moves only when it waits in the kernel.
      */
     public <T> T task(Supplier<T> body) {
-        sched.enter();
-        try {
-            return body.get();
-        } finally {
-            sched.exit();
-        }
+        return alive(() -> {
+            sched.enter();
+            try {
+                return body.get();
+            } finally {
+                sched.exit();
+            }
+        });
     }
 
     /**
@@ -286,6 +302,7 @@ public final class Kernel implements AutoCloseable {
 
     /** Sleeps {@code time} of kernel time on the calling thread, as a task (a shell's sleep). */
     public void sleep(Duration time) {
+        modules.panic().check();
         sched.enter();
         try {
             sched.sleep(time.toNanos());
@@ -302,6 +319,40 @@ public final class Kernel implements AutoCloseable {
     /** The ring buffer's records, with their kernel times. */
     public List<Dmesg.Record> dmesgRecords() {
         return dmesg.records();
+    }
+
+    /**
+     * print_tainted(): {@code Not tainted}, or {@code Tainted: } and one character per flag,
+     * as the kernel's oops lines show it: P (a proprietary module), D (an oops).
+     */
+    public String tainted() {
+        return modules.tainted();
+    }
+
+    /**
+     * The panic's line ({@code Kernel panic - not syncing: ...}) once module code has called
+     * System.exit, Runtime.exit or Runtime.halt. From then on every operation (modprobe, insmod,
+     * rmmod, request_module, exec, task, sleep) throws {@link KernelPanicException} with that
+     * line; what only reads the kernel (dmesg, lsmod, state, timings) still answers.
+     */
+    public Optional<String> panicked() {
+        return Optional.ofNullable(modules.panic().line());
+    }
+
+    /**
+     * Runs an operation on the kernel: refused once it has panicked, and failed with the
+     * panic's line when it panics meanwhile.
+     */
+    private <T> T alive(Supplier<T> operation) {
+        modules.panic().check();
+        T result;
+        try {
+            result = operation.get();
+        } catch (Halted halted) {
+            throw new KernelPanicException(halted.getMessage());
+        }
+        modules.panic().check();
+        return result;
     }
 
     /** lsmod's table. */

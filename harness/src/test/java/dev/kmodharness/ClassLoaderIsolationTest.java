@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Each module is defined by its own class loader, which sees the JDK, the api package, its own
  * JAR and the packages other modules export, and nothing of the harness or the class path. The
- * test gets hold of a module's loader through its init: the init sets it as the context class
- * loader of the thread insmod runs it on.
+ * test gets hold of a module's loader through {@link Kernel#classLoader}; its init sets it as
+ * the context class loader of the thread insmod runs it on, which the harness then restores.
  */
 @Timeout(10)
 class ClassLoaderIsolationTest {
@@ -38,18 +38,16 @@ class ClassLoaderIsolationTest {
                 CustomInit.of(name, CustomInit.publishesItsClassLoader(name)));
     }
 
-    /** insmod on this thread and return the loader the module's init published. */
+    /**
+     * insmod on this thread and return the module's loader. Its init set the loader as this
+     * thread's context class loader; the harness gave the thread its own back.
+     */
     private static ClassLoader insmodAndCatchLoader(Kernel kernel, Path jar) {
         Thread me = Thread.currentThread();
         ClassLoader saved = me.getContextClassLoader();
-        try {
-            assertEquals(0, kernel.insmod(jar));
-            ClassLoader published = me.getContextClassLoader();
-            assertNotSame(saved, published, "the init did not run on this thread");
-            return published;
-        } finally {
-            me.setContextClassLoader(saved);
-        }
+        assertEquals(0, kernel.insmod(jar));
+        assertSame(saved, me.getContextClassLoader(), "module code's context class loader stays with the module");
+        return kernel.classLoader(jar.getFileName().toString().replace(".jar", "")).orElseThrow();
     }
 
     @Test

@@ -85,15 +85,8 @@ class ManyKernelsTest {
     private static Callable<Outcome> run(CyclicBarrier start, Kernel kernel, String target) {
         return () -> {
             start.await(5, TimeUnit.SECONDS);
-            Thread me = Thread.currentThread();
-            ClassLoader saved = me.getContextClassLoader();
-            ClassLoader loaderOfC;
-            try {
-                assertEquals(0, kernel.insmod(kernel.depmod().dir().resolve("c.jar")));
-                loaderOfC = me.getContextClassLoader();
-            } finally {
-                me.setContextClassLoader(saved);
-            }
+            assertEquals(0, kernel.insmod(kernel.depmod().dir().resolve("c.jar")));
+            ClassLoader loaderOfC = kernel.classLoader("c").orElseThrow();
             assertEquals(new Modprobe.Result(0, List.of()), kernel.modprobe(target));
             return new Outcome(moduleLoaderDmesg(kernel), kernel.now(), loaderOfC);
         };

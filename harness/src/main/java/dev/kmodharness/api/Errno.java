@@ -18,6 +18,7 @@ public final class Errno {
     public static final int EFAULT = 14;
     public static final int EBUSY = 16;
     public static final int EEXIST = 17;
+    public static final int EFBIG = 27;
     public static final int ENODEV = 19;
     public static final int EINVAL = 22;
     public static final int EDEADLK = 35;

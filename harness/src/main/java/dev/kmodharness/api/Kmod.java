@@ -105,10 +105,14 @@ public final class Kmod {
         host().scheduleWork(Objects.requireNonNull(work, "work"), true);
     }
 
-    private static Host host() {
+    /**
+     * The Host of the module whose code called into the api: the first class on the stack that
+     * is not the api's own (Kmod, JvmExit).
+     */
+    static Host host() {
         Class<?> caller = STACK.walk(frames -> frames
                 .map(StackWalker.StackFrame::getDeclaringClass)
-                .filter(c -> c != Kmod.class)
+                .filter(c -> c != Kmod.class && c != JvmExit.class && c != Linkage.class)
                 .findFirst()
                 .orElse(Kmod.class));
         if (caller.getClassLoader() instanceof HostLoader loader) {
@@ -120,11 +124,17 @@ public final class Kmod {
 
     /**
      * A module's class loader, as the harness makes it: it hands over the module's {@link Host}.
-     * Not for plugins.
+     * Not for plugins: a module's code cannot act as another module, since only the harness's
+     * own classes may call {@link #kmodHost()}.
      */
     public interface HostLoader {
 
-        /** The kernel side of this facade for the classes this loader defined. */
+        /**
+         * The kernel side of this facade for the classes this loader defined.
+         *
+         * @throws IllegalCallerException when called from module code (or the JDK on its
+         *     behalf): no module can get a module's identity
+         */
         Host kmodHost();
     }
 
@@ -157,5 +167,23 @@ public final class Kmod {
 
         /** schedule_work (async false) or async_schedule (async true). */
         void scheduleWork(Runnable work, boolean async);
+
+        /**
+         * panic(): module code called {@code call} ("System.exit(3)"), which would end the JVM.
+         * Never returns normally: it throws the Error that ends the calling task (a host that is
+         * not a kernel throws IllegalStateException).
+         */
+        default void panic(String call) {
+            throw new IllegalStateException(moduleName() + ": " + call);
+        }
+
+        /**
+         * Whether this module may link the static method {@code className.method descriptor} of
+         * another module, as resolve_symbol would let a static call to it: an exported symbol,
+         * not GPL-only unless this module is GPL-compatible. A host that is not a kernel says yes.
+         */
+        default boolean linkable(String className, String method, String descriptor) {
+            return true;
+        }
     }
 }

@@ -4,7 +4,6 @@ import dev.kmodharness.kmod.Depmod;
 import dev.kmodharness.lockdep.StaticCheck;
 import java.util.Locale;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -40,8 +39,10 @@ final class CheckCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (!Files.isDirectory(modules)) {
-            throw new IllegalArgumentException("modules directory " + modules + ": No such file or directory");
+        try {
+            Depmod.checkDirectory(modules);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
         Depmod index = Depmod.scan(modules);
         index.warnings().forEach(err::println);

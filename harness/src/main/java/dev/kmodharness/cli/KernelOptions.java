@@ -79,8 +79,10 @@ final class KernelOptions {
     /** Boots; with {@code --console}, each printk line also goes to {@code consoleOut} as it is logged. */
     Kernel boot(Path modules, PrintWriter consoleOut) throws Exception {
         Kernel.Builder builder = configure(Kernel.builder());
-        if (!java.nio.file.Files.isDirectory(modules)) {
-            throw new IllegalArgumentException("modules directory " + modules + ": No such file or directory");
+        try {
+            dev.kmodharness.kmod.Depmod.checkDirectory(modules);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
         if (console && consoleOut != null) {
             builder.console(line -> {
@@ -97,8 +99,10 @@ final class KernelOptions {
         if (!clock.equals("virtual")) {
             throw new IllegalArgumentException("explore needs --clock virtual: a schedule owns the time");
         }
-        if (!java.nio.file.Files.isDirectory(modules)) {
-            throw new IllegalArgumentException("modules directory " + modules + ": No such file or directory");
+        try {
+            dev.kmodharness.kmod.Depmod.checkDirectory(modules);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

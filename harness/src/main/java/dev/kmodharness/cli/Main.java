@@ -58,6 +58,14 @@ public final class Main {
         });
         // An expected failure is one line, never a stack trace.
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof dev.kmodharness.panic.KernelPanicException) {
+                commandLine.getErr().println(e.getMessage()); // a kernel that panicked: its line, exit 1
+                return 1;
+            }
+            if (e.getCause() instanceof dev.kmodharness.kmod.ModulesDirectoryException depmod) {
+                commandLine.getErr().println(depmod.getMessage()); // depmod's own line; a usage error
+                return USAGE;
+            }
             commandLine.getErr().println("kmod-harness: " + e.getMessage());
             return USAGE;
         });

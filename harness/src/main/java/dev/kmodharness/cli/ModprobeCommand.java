@@ -81,6 +81,10 @@ final class ModprobeCommand implements Callable<Integer> {
             }
         });
         boolean idle = kernel.awaitIdle();
+        if (outcome.get() instanceof dev.kmodharness.panic.KernelPanicException panic) {
+            err.println(panic.getMessage()); // the panic's line; dmesg has the report
+            return false;
+        }
         if (outcome.get() instanceof RuntimeException e) {
             throw e;
         }

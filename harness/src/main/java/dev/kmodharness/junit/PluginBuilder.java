@@ -14,11 +14,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 import net.bytebuddy.jar.asm.AnnotationVisitor;
+import net.bytebuddy.jar.asm.ClassVisitor;
 import net.bytebuddy.jar.asm.ClassWriter;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
@@ -101,12 +101,9 @@ import net.bytebuddy.jar.asm.Opcodes;
  */
 public final class PluginBuilder {
 
-    /** Every entry's time: the build's project.build.outputTimestamp, read as local time. */
-
     private static final String KMOD = "dev/kmodharness/api/Kmod";
     private static final String EXPORT_DESCRIPTOR = "Ldev/kmodharness/api/Export;";
     private static final String MODULE_INIT_EXCEPTION = "dev/kmodharness/api/ModuleInitException";
-    private static final String PRINTK_DESCRIPTOR = "(Ljava/lang/String;[Ljava/lang/Object;)V";
 
     private static final Set<String> RESERVED = Set.of(
             "abstract", "assert", "boolean", "break", "byte", "case", "catch", "char", "class",
@@ -117,17 +114,22 @@ public final class PluginBuilder {
             "throw", "throws", "transient", "try", "void", "volatile", "while",
             "true", "false", "null", "_");
 
-    /** One step of the init class's static initializer. */
-    @FunctionalInterface
-    private interface Step {
+    /** One step of the init class's static initializer, written by this builder. */
+    private interface Step extends InitStep {
         void emit(MethodVisitor code);
+
+        @Override
+        default void emit(ClassVisitor cls, String owner, MethodVisitor code) {
+            emit(code);
+        }
     }
 
     private final String name;
     private final String packageName;
     /** Symbol to gpl flag, in declaration order. */
     private final Map<String, Boolean> exports = new LinkedHashMap<>();
-    private final List<Step> steps = new ArrayList<>();
+    private final List<InitStep> steps = new ArrayList<>();
+    private final List<InitStep> exitSteps = new ArrayList<>();
     /** Set once a step that throws was added: nothing may follow it. */
     private String finalStep;
     private boolean noInit;
@@ -259,8 +261,8 @@ public final class PluginBuilder {
 
     private PluginBuilder request(String module, String method, String kernelName) {
         Objects.requireNonNull(module, "module");
-        String format = escape(name + ": " + kernelName + "(" + module + ")") + " returned %d";
-        return step(code -> printkOf(code, format, arg -> {
+        String format = InitSteps.escape(name + ": " + kernelName + "(" + module + ")") + " returned %d";
+        return step(code -> InitSteps.printkOf(code, format, arg -> {
             arg.visitLdcInsn(module);
             arg.visitMethodInsn(Opcodes.INVOKESTATIC, KMOD, method, "(Ljava/lang/String;)I", false);
             arg.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Integer", "valueOf",
@@ -268,29 +270,10 @@ public final class PluginBuilder {
         }));
     }
 
-    /** {@code Kmod.printk(format, value)}, the one value (an object) pushed by {@code value}. */
-    private static void printkOf(MethodVisitor code, String format, Consumer<MethodVisitor> value) {
-        code.visitLdcInsn(format);
-        code.visitInsn(Opcodes.ICONST_1);
-        code.visitTypeInsn(Opcodes.ANEWARRAY, "java/lang/Object");
-        code.visitInsn(Opcodes.DUP);
-        code.visitInsn(Opcodes.ICONST_0);
-        value.accept(code);
-        code.visitInsn(Opcodes.AASTORE);
-        code.visitMethodInsn(Opcodes.INVOKESTATIC, KMOD, "printk", PRINTK_DESCRIPTOR, false);
-    }
-
     /** Init step: {@code Kmod.printk(line)}; the line is not a format. */
     public PluginBuilder printk(String line) {
         Objects.requireNonNull(line, "line");
-        return step(code -> printkLiteral(code, line));
-    }
-
-    private static void printkLiteral(MethodVisitor code, String line) {
-        code.visitLdcInsn(line);
-        code.visitInsn(Opcodes.ICONST_0);
-        code.visitTypeInsn(Opcodes.ANEWARRAY, "java/lang/Object");
-        code.visitMethodInsn(Opcodes.INVOKESTATIC, KMOD, "printk", PRINTK_DESCRIPTOR, false);
+        return step(code -> InitSteps.printkLiteral(code, line));
     }
 
     /** Init step: {@code Kmod.msleep(ms)}. */
@@ -317,8 +300,8 @@ public final class PluginBuilder {
     /** Init step: printk {@code "<name>: <param>=%s"} with {@code Kmod.param(param)}. */
     public PluginBuilder printsParam(String param) {
         Objects.requireNonNull(param, "param");
-        String format = escape(name + ": " + param) + "=%s";
-        return step(code -> printkOf(code, format, arg -> {
+        String format = InitSteps.escape(name + ": " + param) + "=%s";
+        return step(code -> InitSteps.printkOf(code, format, arg -> {
             arg.visitLdcInsn(param);
             arg.visitMethodInsn(Opcodes.INVOKESTATIC, KMOD, "param", "(Ljava/lang/String;)Ljava/lang/String;", false);
         }));
@@ -370,17 +353,32 @@ public final class PluginBuilder {
         return this;
     }
 
+    /** Init steps of {@link InitSteps}, or any {@link InitStep}; one that always throws comes last. */
+    public PluginBuilder does(InitStep... more) {
+        for (InitStep step : more) {
+            add(step);
+            finalStep = step.ends() ? "does(" + step + ")" : null;
+        }
+        return this;
+    }
+
+    /** Steps of module_exit, after its printk; implies {@link #exit()}. */
+    public PluginBuilder exitDoes(InitStep... more) {
+        exit = true;
+        exitSteps.addAll(List.of(more));
+        return this;
+    }
+
     private PluginBuilder step(Step step) {
+        return add(step);
+    }
+
+    private PluginBuilder add(InitStep step) {
         if (finalStep != null) {
             throw new IllegalStateException("no init step can follow " + finalStep);
         }
         steps.add(step);
         return this;
-    }
-
-    /** printk formats: keep a literal '%' in module or parameter names literal. */
-    private static String escape(String text) {
-        return text.replace("%", "%%");
     }
 
     // ---- the rest of the description ----
@@ -551,7 +549,7 @@ public final class PluginBuilder {
             method.visitEnd();
         }
         if (initOnSymbols) {
-            emitClinit(writer);
+            emitClinit(writer, internal(symbolsClassOf(name)));
         }
         writer.visitEnd();
         return writer.toByteArray();
@@ -559,17 +557,17 @@ public final class PluginBuilder {
 
     private byte[] initClass() {
         ClassWriter writer = newClass(initClassOf(name));
-        emitClinit(writer);
+        emitClinit(writer, internal(initClassOf(name)));
         writer.visitEnd();
         return writer.toByteArray();
     }
 
     /** The init steps, in order, as the class's static initializer. */
-    private void emitClinit(ClassWriter writer) {
+    private void emitClinit(ClassWriter writer, String owner) {
         MethodVisitor clinit = writer.visitMethod(Opcodes.ACC_STATIC, "<clinit>", "()V", null, null);
         clinit.visitCode();
-        for (Step step : steps) {
-            step.emit(clinit);
+        for (InitStep step : steps) {
+            step.emit(writer, owner, clinit);
         }
         if (finalStep == null) {
             clinit.visitInsn(Opcodes.RETURN);
@@ -583,8 +581,11 @@ public final class PluginBuilder {
         MethodVisitor method = writer.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "exit", "()V",
                 null, null);
         method.visitCode();
-        printkLiteral(method, name + ": exit");
-        method.visitInsn(Opcodes.RETURN);
+        InitSteps.printkLiteral(method, name + ": exit");
+        exitSteps.forEach(step -> step.emit(writer, internal(exitClassOf(name)), method));
+        if (exitSteps.isEmpty() || !exitSteps.get(exitSteps.size() - 1).ends()) {
+            method.visitInsn(Opcodes.RETURN);
+        }
         method.visitMaxs(0, 0);
         method.visitEnd();
         writer.visitEnd();

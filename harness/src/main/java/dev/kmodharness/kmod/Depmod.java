@@ -6,7 +6,6 @@ import dev.kmodharness.symbols.ModuleImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -57,9 +56,13 @@ public final class Depmod {
         }
         this.positions = java.util.Collections.unmodifiableMap(at);
         Map<MemberRef, Integer> exporters = new HashMap<>();
+        Map<String, Integer> packageExporters = new HashMap<>();
         for (int i = 0; i < images.size(); i++) {
             for (var symbol : images.get(i).exports()) {
                 exporters.putIfAbsent(symbol.method(), i);
+            }
+            for (String pkg : images.get(i).exportedPackages()) {
+                packageExporters.putIfAbsent(pkg, i);
             }
         }
         this.deps = new int[images.size()][];
@@ -71,23 +74,36 @@ public final class Depmod {
                     direct.add(exporter);
                 }
             }
+            // A class of another module's exported package, named by a field, a type or a
+            // handle, links to that module as a symbol does.
+            for (String className : images.get(i).classRefs()) {
+                Integer exporter = packageExporters.get(dev.kmodharness.symbols.Jdk.packageOf(className));
+                if (exporter != null && exporter != i) {
+                    direct.add(exporter);
+                }
+            }
             deps[i] = direct.stream().mapToInt(Integer::intValue).toArray();
         }
     }
 
     /**
-     * Indexes every {@code *.jar} under {@code dir}, in path order.
+     * Indexes every {@code *.jar} under {@code dir}, in path order. An empty directory gives an
+     * empty index, as depmod writes an empty modules.dep.
      *
-     * @throws NoSuchFileException when {@code dir} is not there
+     * @throws ModulesDirectoryException when {@code dir} cannot be read as a directory, with
+     *     depmod's one line: {@code depmod: ERROR: could not open directory DIR: REASON}
      */
     public static Depmod scan(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            throw new NoSuchFileException(dir.toString(), null, "not a directory");
-        }
+        checkDirectory(dir);
         List<Path> jars;
         try (Stream<Path> files = Files.walk(dir)) {
             jars = files.filter(p -> p.getFileName().toString().endsWith(".jar") && Files.isRegularFile(p))
                     .sorted().toList();
+        } catch (IOException | UncheckedIOException e) {
+            // a subdirectory that cannot be read: depmod says which
+            IOException cause = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
+            throw ModulesDirectoryException.of(cause instanceof java.nio.file.FileSystemException f
+                    && f.getFile() != null ? Path.of(f.getFile()) : dir, cause);
         }
         // Reading and scanning the class files is the costly part: all cores at it.
         List<Object> reads = jars.parallelStream().map(Depmod::read).toList();
@@ -108,6 +124,19 @@ public final class Depmod {
             }
         }
         return new Depmod(dir, modules, warnings);
+    }
+
+    /**
+     * depmod_modules_search's opendir (tools/depmod.c), whose failure is
+     * {@code ERR("could not open directory %s: %m\n", ...)}: the modules path must be a
+     * directory the harness can read.
+     */
+    public static void checkDirectory(Path dir) throws ModulesDirectoryException {
+        try (var entries = Files.newDirectoryStream(dir)) {
+            entries.iterator().hasNext();
+        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+            throw ModulesDirectoryException.of(dir, e instanceof IOException io ? io : (IOException) e.getCause());
+        }
     }
 
     /** The module image, or the one-line fault that keeps it out of the index. */

@@ -18,6 +18,7 @@ public final class Strerror {
             Map.entry(EFAULT, "Bad address"),
             Map.entry(EBUSY, "Device or resource busy"),
             Map.entry(EEXIST, "File exists"),
+            Map.entry(EFBIG, "File too large"),
             Map.entry(ENODEV, "No such device"),
             Map.entry(EINVAL, "Invalid argument"),
             Map.entry(EDEADLK, "Resource deadlock avoided"),

@@ -22,6 +22,7 @@ import java.util.Set;
 final class Async {
 
     private final ModuleList k;
+    private final ModuleCode code;
     /**
      * Threads running async_schedule work, the async domain, each with the name of the module
      * that scheduled it, oldest first. Guarded by the kernel lock.
@@ -47,8 +48,9 @@ final class Async {
         }
     };
 
-    Async(ModuleList k) {
+    Async(ModuleList k, ModuleCode code) {
         this.k = k;
+        this.code = code;
     }
 
     /**
@@ -61,9 +63,15 @@ final class Async {
         try {
             Thread worker = k.sched.spawn(thread, () -> {
                 try {
-                    work.run();
-                } catch (RuntimeException | LinkageError e) {
-                    k.dmesg.printk(mod.name + ": work threw " + e);
+                    // An uncaught throwable is an oops: the report, taint D, this task ended,
+                    // the kernel running on. After a panic the task only ends.
+                    Throwable thrown = code.call(mod, work::run);
+                    if (thrown != null && !code.panicked()) {
+                        // print_worker_info: "Workqueue: %s %ps"; async work runs as
+                        // async_run_entry_fn on system_unbound_wq (kernel/async.c, async_schedule_node_domain)
+                        code.oops(mod, thrown, async ? "events_unbound async_run_entry_fn"
+                                : "events " + ModuleCode.workFunction(work) + " [" + mod.name + "]");
+                    }
                 } finally {
                     k.sched.lock();
                     try {

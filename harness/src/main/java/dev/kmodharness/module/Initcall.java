@@ -16,11 +16,13 @@ import dev.kmodharness.timing.Stamp;
 final class Initcall {
 
     private final ModuleList k;
+    private final ModuleCode code;
     /** initcall_debug: print "calling" and "initcall ... returned" around every init. */
     private final boolean initcallDebug;
 
-    Initcall(ModuleList k, boolean initcallDebug) {
+    Initcall(ModuleList k, ModuleCode code, boolean initcallDebug) {
         this.k = k;
+        this.code = code;
         this.initcallDebug = initcallDebug;
     }
 
@@ -56,27 +58,42 @@ final class Initcall {
         return ret;
     }
 
-    /** Initializes the Module-Init class on the calling thread. No lock held. */
+    /**
+     * Initializes the Module-Init class on the calling thread. Whatever it throws fails the
+     * init: an exception comes wrapped in ExceptionInInitializerError, an Error as it was thrown
+     * (JLS 12.4.2); neither goes further. No lock held.
+     */
     private int callInit(Module mod) {
-        try {
+        Throwable thrown = code.call(mod, () -> {
+            // loaded first as the harness (the loader sees its direct caller and need not walk
+            // the stack), then initialized: the JVM finds the class in the loader's record
+            mod.loader.loadClass(mod.image.initClass());
             Class.forName(mod.image.initClass(), true, mod.loader);
-            return 0;
-        } catch (ExceptionInInitializerError e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof ModuleInitException failure) {
-                return failure.errno();
-            }
-            return initThrew(mod, cause);
-        } catch (ClassNotFoundException | LinkageError e) {
-            return initThrew(mod, e);
+        });
+        if (thrown == null) {
+            // An init that caught the panic's Error and returned has not run: the kernel is gone.
+            return code.panicked() ? -EFAULT : 0;
         }
+        if (thrown instanceof ExceptionInInitializerError e && e.getCause() != null) {
+            thrown = e.getCause();
+        }
+        if (thrown instanceof ModuleInitException failure) {
+            return failure.errno();
+        }
+        return initThrew(mod, thrown);
     }
 
+    /**
+     * One dmesg line naming what init threw, and its errno: -ENOMEM for OutOfMemoryError,
+     * -ENOENT for a class or method that is not there (the JVM's unknown symbol), -EFAULT for
+     * the rest (where the kernel would oops). None after a panic: its report says it all.
+     */
     private int initThrew(Module mod, Throwable cause) {
-        // A class or method that is not there is the JVM's unknown symbol.
         int errno = cause instanceof OutOfMemoryError ? -ENOMEM
                 : cause instanceof LinkageError || cause instanceof ClassNotFoundException ? -ENOENT : -EFAULT;
-        k.dmesg.printk(mod.name + ": module_init threw " + cause + " (err " + errno + ")");
+        if (!code.panicked()) {
+            k.dmesg.printk(mod.name + ": module_init threw " + ModuleCode.oneLine(cause) + " (err " + errno + ")");
+        }
         return errno;
     }
 }

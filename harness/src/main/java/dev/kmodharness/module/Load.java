@@ -19,7 +19,8 @@ import java.util.Map;
  *
  * <p>Differs from the kernel where the JVM forces it: init is the static initializer of the
  * Module-Init class, run on the loading thread; a throwable other than
- * {@link ModuleInitException} fails init with -EFAULT (the kernel would oops); exported
+ * {@link ModuleInitException} fails init with -EFAULT, -ENOMEM for OutOfMemoryError (the
+ * kernel would oops); exported
  * packages are owned like symbols, a second exporter of a package is refused like a duplicate
  * symbol.
  */
@@ -77,6 +78,12 @@ final class Load {
         k.sched.lock();
         try {
             mod.record = k.timings.start(mod.name, k.sched.comm(Thread.currentThread()), false);
+            if (mod.image.formatFault() != null) {
+                // elf_validity_check / check_modinfo: a malformed image is refused before the
+                // module exists, with one line and -ENOEXEC
+                k.dmesg.printk(mod.name + ": Invalid module format: " + mod.image.formatFault());
+                return -ENOEXEC;
+            }
             int err = modules.dups.addUnformedModule(mod);
             if (err != 0) {
                 return err;

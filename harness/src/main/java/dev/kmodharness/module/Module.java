@@ -81,11 +81,13 @@ final class Module implements ModuleLinkage {
 
     @Override
     public int requestModule(String requested, boolean wait) {
+        modules.code.checkAlive();
         return modules.request.requestModule(this, requested, wait);
     }
 
     @Override
     public void printk(String line) {
+        modules.code.checkAlive();
         modules.k.dmesg.printk(line);
     }
 
@@ -101,22 +103,37 @@ final class Module implements ModuleLinkage {
 
     @Override
     public void msleep(long ms) {
+        modules.code.checkAlive();
         modules.msleep(ms);
     }
 
     @Override
     public boolean tryModuleGet(String other) {
+        modules.code.checkAlive();
         return modules.refcnt.tryModuleGet(other);
     }
 
     @Override
     public void modulePut(String other) {
+        modules.code.checkAlive();
         modules.refcnt.modulePut(other);
     }
 
     @Override
     public void scheduleWork(Runnable work, boolean async) {
+        modules.code.checkAlive();
         modules.async.scheduleWork(this, work, async);
+    }
+
+    @Override
+    public boolean linkable(String className, String method, String descriptor) {
+        return modules.resolve.linkable(this, new dev.kmodharness.symbols.MemberRef(className.replace('.', '/'),
+                method, descriptor));
+    }
+
+    @Override
+    public void panic(String call) {
+        throw modules.code.panic(this, call);
     }
 
     @Override

@@ -2,6 +2,8 @@ package dev.kmodharness.module;
 
 import dev.kmodharness.loader.PlatformLoader;
 import dev.kmodharness.log.Dmesg;
+import dev.kmodharness.panic.Panic;
+import dev.kmodharness.panic.Tainted;
 import dev.kmodharness.release.Release;
 import dev.kmodharness.symbols.SymbolTable;
 import dev.kmodharness.time.Scheduler;
@@ -42,6 +44,10 @@ final class ModuleList {
     final Timings timings;
     /** The module notifier chain; called with the kernel lock held. */
     private final Consumer<ModuleEvent> notifier;
+    /** The kernel's taint mask (its own lock). */
+    final Tainted tainted = new Tainted();
+    /** panic() and oops: once panicked, for good. */
+    final Panic panic;
 
     ModuleList(Scheduler sched, Dmesg dmesg, long symbolTimeoutNanos, boolean gate, Consumer<ModuleEvent> notifier,
             int timingRecords, Release release, TimerWheel wheel) {
@@ -53,6 +59,7 @@ final class ModuleList {
         this.gate = gate;
         this.notifier = notifier;
         this.timings = new Timings(sched::now, timingRecords);
+        this.panic = new Panic(dmesg, tainted);
     }
 
     /** find_module_all: the loaded module or built-in named {@code name}, or null. Lock held. */

@@ -44,6 +44,7 @@ public final class Modules {
     final Load load;
     final Builtins builtins;
     final Sysfs sysfs;
+    final ModuleCode code;
 
     /**
      * @param gate true for the kernel's COMING rule; false for JVM-native linking, where a
@@ -65,14 +66,15 @@ public final class Modules {
             Consumer<ModuleEvent> notifier, boolean asyncProbe, boolean initcallDebug, int timingRecords,
             Release release, TimerWheel wheel) {
         this.k = new ModuleList(sched, dmesg, symbolTimeoutNanos, gate, notifier, timingRecords, release, wheel);
-        this.async = new Async(k);
+        this.code = new ModuleCode(k);
+        this.async = new Async(k, code);
         this.refcnt = new Refcnt(k);
         this.taint = new Taint(k);
         this.dups = new Dups(k);
         this.resolve = new Resolve(k, refcnt);
         this.request = new RequestModule(k, async, taint, requester);
-        this.initcall = new Initcall(k, initcallDebug);
-        this.unload = new Unload(k, async);
+        this.initcall = new Initcall(k, code, initcallDebug);
+        this.unload = new Unload(k, async, code);
         this.load = new Load(k, this, asyncProbe);
         this.builtins = new Builtins(k, this);
         this.sysfs = new Sysfs(k);
@@ -126,6 +128,19 @@ public final class Modules {
     /** The class loader of module {@code name}, built-ins included, while it is formed. */
     public Optional<ClassLoader> classLoader(String name) {
         return sysfs.classLoader(name);
+    }
+
+    /**
+     * This kernel's panic state: {@link dev.kmodharness.panic.Panic#check()} at every entry
+     * point; the panic line; the oops count.
+     */
+    public dev.kmodharness.panic.Panic panic() {
+        return k.panic;
+    }
+
+    /** print_tainted(): {@code Not tainted}, or {@code Tainted: } and the flags (P, D). */
+    public String tainted() {
+        return k.tainted.print();
     }
 
     /**

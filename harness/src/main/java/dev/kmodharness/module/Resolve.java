@@ -80,6 +80,21 @@ final class Resolve {
     }
 
     /**
+     * Whether {@code mod}'s code may link {@code ref} by name at run time (a method handle
+     * looked up by name): resolve_symbol, without the wait, must succeed. Takes the kernel lock.
+     */
+    boolean linkable(Module mod, MemberRef ref) {
+        k.sched.lock();
+        try {
+            Resolution r = new Resolution();
+            resolveSymbol(mod, ref, r);
+            return r.err == 0;
+        } finally {
+            k.sched.unlock();
+        }
+    }
+
+    /**
      * resolve_symbol: find_symbol (a module tainted proprietary does not see GPL-only symbols),
      * inherit_taint, then ref_module. Lock held; never waits.
      */

@@ -29,6 +29,7 @@ final class Taint {
             k.dmesg.printk(mod.name + ": module license '" + license + "' taints kernel.");
             taintedProprietary = true;
         }
+        k.tainted.add(dev.kmodharness.panic.Tainted.PROPRIETARY_MODULE);
         k.dmesg.taint();
     }
 }

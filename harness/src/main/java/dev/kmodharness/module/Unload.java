@@ -12,10 +12,12 @@ final class Unload {
 
     private final ModuleList k;
     private final Async async;
+    private final ModuleCode code;
 
-    Unload(ModuleList k, Async async) {
+    Unload(ModuleList k, Async async, ModuleCode code) {
         this.k = k;
         this.async = async;
+        this.code = code;
     }
 
     /**
@@ -72,17 +74,27 @@ final class Unload {
         }
     }
 
-    /** module_exit: the Module-Exit class's {@code public static void exit()}. No lock held. */
+    /**
+     * module_exit: the Module-Exit class's {@code public static void exit()}, checked when the
+     * module was loaded. Whatever it throws is one dmesg line; the module is freed all the same,
+     * as delete_module frees a module whatever its exit did. No lock held.
+     */
     private void runExit(Module mod) {
         if (mod.image.exitClass() == null) {
             return;
         }
-        try {
+        Throwable thrown = code.call(mod, () -> {
+            mod.loader.loadClass(mod.image.exitClass()); // as in Initcall: no stack walk
             Class.forName(mod.image.exitClass(), true, mod.loader).getMethod("exit").invoke(null);
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            k.dmesg.printk(mod.name + ": module_exit threw " + e.getCause());
-        } catch (ReflectiveOperationException | LinkageError e) {
-            k.dmesg.printk(mod.name + ": module_exit not run: " + e);
+        });
+        if (thrown instanceof java.lang.reflect.InvocationTargetException e && e.getCause() != null) {
+            thrown = e.getCause();
+        }
+        if (thrown instanceof ExceptionInInitializerError e && e.getCause() != null) {
+            thrown = e.getCause();
+        }
+        if (thrown != null && !code.panicked()) {
+            k.dmesg.printk(mod.name + ": module_exit threw " + ModuleCode.oneLine(thrown));
         }
     }
 

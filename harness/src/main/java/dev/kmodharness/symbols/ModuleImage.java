@@ -22,8 +22,11 @@ import java.util.regex.Pattern;
 import net.bytebuddy.jar.asm.AnnotationVisitor;
 import net.bytebuddy.jar.asm.ClassReader;
 import net.bytebuddy.jar.asm.ClassVisitor;
+import net.bytebuddy.jar.asm.ConstantDynamic;
+import net.bytebuddy.jar.asm.Handle;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
+import net.bytebuddy.jar.asm.Type;
 
 /**
  * A module file read into memory: the .ko before load_module. Holds the manifest's contract
@@ -49,6 +52,10 @@ public final class ModuleImage {
     private final Set<String> ownPackages;
     private final List<ExportedSymbol> exports;
     private final List<MemberRef> imports;
+    /** Classes of other packages the bytecode names (fields, types, handles), first appearance first. */
+    private final List<String> classRefs;
+    /** The first class that this JVM cannot define, as a one-line fault; null when all can be. */
+    private final String formatFault;
     private final long size;
 
     private ModuleImage(Path path, Manifest manifest, Map<String, byte[]> classes,
@@ -86,19 +93,37 @@ public final class ModuleImage {
             }
         }
         Scan scan = new Scan(file);
+        String fault = null;
         for (String className : scanOrder()) {
-            try {
-                new ClassReader(classes.get(className)).accept(scan.forClass(className),
-                        ClassReader.SKIP_FRAMES | ClassReader.SKIP_DEBUG);
-            } catch (RuntimeException e) {
-                throw new InvalidModuleException(file + ": corrupt class " + className + ": " + e);
+            byte[] bytes = classes.get(className);
+            String classFault = ClassFormat.check(className, bytes);
+            if (classFault == null) {
+                try {
+                    ClassReader reader = new ClassReader(bytes);
+                    classFault = ClassFormat.checkName(className, reader.getClassName());
+                    if (classFault == null) {
+                        reader.accept(scan.forClass(className), ClassReader.SKIP_FRAMES | ClassReader.SKIP_DEBUG);
+                    }
+                } catch (RuntimeException e) {
+                    classFault = ClassFormat.entryName(className) + ": corrupt class file (" + e + ")";
+                }
+            }
+            if (fault == null) {
+                fault = classFault;
             }
             if (scan.fault != null) {
                 throw new InvalidModuleException(scan.fault);
             }
         }
+        this.formatFault = fault;
+        if (exitClass != null && !scan.exitFound) {
+            // module_exit is linked like any symbol: an exit class without public static void
+            // exit() is an unknown symbol when the module is loaded.
+            scan.imports.add(new MemberRef(exitClass.replace('.', '/'), "exit", "()V"));
+        }
         this.exports = List.copyOf(scan.exports.values());
         this.imports = List.copyOf(scan.imports);
+        this.classRefs = List.copyOf(scan.classRefs);
         this.size = classes.values().stream().mapToLong(b -> b.length).sum()
                 + resources.values().stream().mapToLong(b -> b.length).sum();
     }
@@ -116,15 +141,16 @@ public final class ModuleImage {
         Map<String, byte[]> resources = new TreeMap<>();
         Manifest manifest;
         try (JarFile jarFile = new JarFile(jar.toFile(), false)) {
-            manifest = jarFile.getManifest();
+            manifest = ImageLimits.manifest(jarFile, file);
             Enumeration<JarEntry> entries = jarFile.entries();
+            ImageLimits limits = new ImageLimits(file);
             while (entries.hasMoreElements()) {
                 JarEntry entry = entries.nextElement();
                 String entryName = entry.getName();
                 if (entry.isDirectory() || entryName.equals(JarFile.MANIFEST_NAME)) {
                     continue;
                 }
-                byte[] bytes = jarFile.getInputStream(entry).readAllBytes();
+                byte[] bytes = limits.read(jarFile, entry);
                 if (entryName.endsWith(".class") && !entryName.startsWith("META-INF/")
                         && !entryName.endsWith("module-info.class")) {
                     classes.put(entryName.substring(0, entryName.length() - 6).replace('/', '.'), bytes);
@@ -181,6 +207,38 @@ public final class ModuleImage {
         return imports;
     }
 
+    /**
+     * The binary names of the classes of other modules' packages that this module's bytecode
+     * names other than by a static call: field instructions, class constants, types it creates
+     * or casts to, its superclasses and interfaces, method handles; in order of first
+     * appearance. depmod counts them as dependencies; the class gate links them.
+     */
+    public List<String> classRefs() {
+        return classRefs;
+    }
+
+    /**
+     * Why this JVM cannot define one of the module's classes (a class-file version it does not
+     * run, a class whose name is not its entry's, a class file ASM cannot parse), as one line
+     * naming the entry; null when every class can be defined. Loading such a module fails with
+     * -ENOEXEC, as a malformed .ko does.
+     */
+    public String formatFault() {
+        return formatFault;
+    }
+
+    /**
+     * A JAR entry's bytes: a resource, or a class file by its entry path
+     * ({@code a/b/C.class}); null when there is no such entry.
+     */
+    public byte[] entry(String entryName) {
+        byte[] bytes = resources.get(entryName);
+        if (bytes == null && entryName.endsWith(".class")) {
+            bytes = classes.get(entryName.substring(0, entryName.length() - 6).replace('/', '.'));
+        }
+        return bytes;
+    }
+
     /** The class file of {@code binaryName}, or null when this module has no such class. */
     public byte[] classBytes(String binaryName) {
         return classes.get(binaryName);
@@ -233,23 +291,98 @@ public final class ModuleImage {
         return Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).distinct().toList();
     }
 
-    /** Collects exports and imports over the class files; not thread-safe, one per read. */
+    /**
+     * Collects exports and imports over the class files; not thread-safe, one per read. Every
+     * way bytecode links to another class counts: a static call or a method handle of a static
+     * method is a symbol import; a field instruction, a type, a class constant, any other
+     * method handle or call, a superclass or interface is a class reference.
+     */
     private final class Scan {
         final String file;
         final Map<String, ExportedSymbol> exports = new java.util.LinkedHashMap<>();
         final LinkedHashSet<MemberRef> imports = new LinkedHashSet<>();
+        final LinkedHashSet<String> classRefs = new LinkedHashSet<>();
         String fault;
+        /** Whether the Module-Exit class has {@code public static void exit()}. */
+        boolean exitFound;
 
         Scan(String file) {
             this.file = file;
         }
 
+        /** Owners already classified: the same few recur in every method. */
+        final Map<String, Boolean> foreignOwners = new java.util.HashMap<>();
+
+        /** Whether a class of internal name {@code owner} is another module's, not the JDK's or ours. */
+        boolean foreign(String owner) {
+            return foreignOwners.computeIfAbsent(owner, o -> {
+                String pkg = o.lastIndexOf('/') < 0 ? "" : o.substring(0, o.lastIndexOf('/')).replace('/', '.');
+                return !ownPackages.contains(pkg) && !Jdk.isPlatformPackage(pkg);
+            });
+        }
+
+        void staticCall(String owner, String name, String descriptor) {
+            if (foreign(owner)) {
+                imports.add(new MemberRef(owner, name, descriptor));
+            }
+        }
+
+        void classRef(String internalName) {
+            if (internalName == null) {
+                return;
+            }
+            String element = internalName;
+            if (element.startsWith("[")) {
+                Type type = Type.getType(element).getElementType();
+                if (type.getSort() != Type.OBJECT) {
+                    return;
+                }
+                element = type.getInternalName();
+            }
+            if (foreign(element)) {
+                classRefs.add(element.replace('/', '.'));
+            }
+        }
+
+        void constant(Object value) {
+            if (value instanceof Handle handle) {
+                if (handle.getTag() == Opcodes.H_INVOKESTATIC) {
+                    staticCall(handle.getOwner(), handle.getName(), handle.getDesc());
+                } else {
+                    classRef(handle.getOwner());
+                }
+            } else if (value instanceof Type type && (type.getSort() == Type.OBJECT || type.getSort() == Type.ARRAY)) {
+                classRef(type.getInternalName());
+            } else if (value instanceof ConstantDynamic dynamic) {
+                constant(dynamic.getBootstrapMethod());
+                for (int i = 0; i < dynamic.getBootstrapMethodArgumentCount(); i++) {
+                    constant(dynamic.getBootstrapMethodArgument(i));
+                }
+            }
+        }
+
         ClassVisitor forClass(String className) {
             boolean exported = exportedPackages.contains(Jdk.packageOf(className));
+            boolean exit = className.equals(exitClass);
             return new ClassVisitor(Opcodes.ASM9) {
+                @Override
+                public void visit(int version, int access, String name, String signature, String superName,
+                        String[] interfaces) {
+                    classRef(superName);
+                    if (interfaces != null) {
+                        for (String i : interfaces) {
+                            classRef(i);
+                        }
+                    }
+                }
+
                 @Override
                 public MethodVisitor visitMethod(int access, String method, String descriptor,
                         String signature, String[] exceptions) {
+                    if (exit && method.equals("exit") && descriptor.equals("()V")
+                            && (access & (ACC_PUBLIC | ACC_STATIC)) == (ACC_PUBLIC | ACC_STATIC)) {
+                        exitFound = true;
+                    }
                     return new MethodVisitor(Opcodes.ASM9) {
                         @Override
                         public AnnotationVisitor visitAnnotation(String annotation, boolean visible) {
@@ -280,11 +413,39 @@ public final class ModuleImage {
                         public void visitMethodInsn(int opcode, String owner, String called,
                                 String calledDescriptor, boolean isInterface) {
                             if (opcode == Opcodes.INVOKESTATIC) {
-                                String pkg = owner.lastIndexOf('/') < 0 ? ""
-                                        : owner.substring(0, owner.lastIndexOf('/')).replace('/', '.');
-                                if (!ownPackages.contains(pkg) && !Jdk.isPlatformPackage(pkg)) {
-                                    imports.add(new MemberRef(owner, called, calledDescriptor));
-                                }
+                                staticCall(owner, called, calledDescriptor);
+                            } else {
+                                classRef(owner);
+                            }
+                        }
+
+                        @Override
+                        public void visitFieldInsn(int opcode, String owner, String name, String fieldDescriptor) {
+                            classRef(owner);
+                        }
+
+                        @Override
+                        public void visitTypeInsn(int opcode, String type) {
+                            classRef(type);
+                        }
+
+                        @Override
+                        public void visitMultiANewArrayInsn(String arrayDescriptor, int numDimensions) {
+                            classRef(arrayDescriptor);
+                        }
+
+                        @Override
+                        public void visitLdcInsn(Object value) {
+                            constant(value);
+                        }
+
+                        @Override
+                        public void visitInvokeDynamicInsn(String name, String indyDescriptor, Handle bootstrap,
+                                Object... arguments) {
+                            // A method reference Other::fn is a handle among the bootstrap arguments.
+                            constant(bootstrap);
+                            for (Object argument : arguments) {
+                                constant(argument);
                             }
                         }
                     };
