@@ -136,10 +136,12 @@ class ModuleFailureTest {
             kernel.modprobe("a");
             assertTrue(kernel.awaitIdle());
 
+            // msleep(10000) is 2,501 jiffies at HZ=250 (level 2 of the timer wheel, 64-jiffy
+            // granularity): the expiry is rounded up to a 64-jiffy boundary, 10.208 s
             assertEquals(List.of(
                     "[    0.000000] a: request_module_nowait(b) returned 0",
-                    "[   10.000000] a: module_init threw java.lang.AssertionError: late (err -14)",
-                    "[   10.000000] b: Unknown symbol s (err -2)"), kernel.dmesg());
+                    "[   10.208000] a: module_init threw java.lang.AssertionError: late (err -14)",
+                    "[   10.208000] b: Unknown symbol s (err -2)"), kernel.dmesg());
             assertEquals(NOT_LOADED, kernel.state("a"));
             assertEquals(NOT_LOADED, kernel.state("b"));
         }
@@ -233,8 +235,11 @@ class ModuleFailureTest {
 
     @Test
     void asyncWorkThatThrowsAnErrorIsAnOopsAndInitStillFinishes() throws IOException {
+        // init sleeps after queueing the work, as above: the oops comes while a is COMING, (+)
+        // (without the sleep, a goes LIVE before async_synchronize_full, and the work may run
+        // on either side of that)
         work(module("a"), "kmodtest.a.Probe", throwsNew(AssertionError.class, "bad probe"))
-                .does(asyncSchedules("kmodtest.a.Probe")).writeTo(dir);
+                .does(asyncSchedules("kmodtest.a.Probe")).msleep(1000).writeTo(dir);
 
         try (Kernel kernel = boot(dir)) {
             assertEquals(0, kernel.modprobe("a").status());

@@ -33,12 +33,12 @@ class SeedHangTest {
                 + "kvmgt resolving i915_gem_object_set_to_cpu_domain -> i915 COMING");
         assertThat(kernel).dmesg()
                 .containsLine("kvmgt: gave up waiting for init of module i915.", 4)
-                .containsLine("kvmgt: Unknown symbol i915_gem_object_set_to_cpu_domain (err -16)", at(30))
-                .containsLine("kvmgt: Unknown symbol intel_ring_begin (err -16)", at(60))
-                .containsLine("kvmgt: Unknown symbol i915_vma_move_to_active (err -16)", at(90))
-                .containsLine("kvmgt: Unknown symbol shmem_unpin_map (err -16)", at(120));
+                .containsLine("kvmgt: Unknown symbol i915_gem_object_set_to_cpu_domain (err -16)", at(31.712))
+                .containsLine("kvmgt: Unknown symbol intel_ring_begin (err -16)", at(62.432))
+                .containsLine("kvmgt: Unknown symbol i915_vma_move_to_active (err -16)", at(93.152))
+                .containsLine("kvmgt: Unknown symbol shmem_unpin_map (err -16)", at(123.872));
         assertThat(kernel).module("i915").isLive().hasNoHolders().hasRefcnt(0);
         assertThat(kernel).module("kvmgt").isNotLoaded();
-        assertThat(kernel).isAt(120).isIdle();
+        assertThat(kernel).isAt(123.872).isIdle();
     }
 }

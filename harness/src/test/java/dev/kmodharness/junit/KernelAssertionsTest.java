@@ -14,7 +14,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.opentest4j.AssertionFailedError;
 
-/** The assertions on a kernel where a's init sleeps 2.5 s of kernel time, then b links against a. */
+/**
+ * The assertions on a kernel where a's init sleeps msleep(2500) of kernel time (626 jiffies at
+ * HZ=250, which the timer wheel rounds up to 2.528 s), then b links against a.
+ */
 @KernelTest
 class KernelAssertionsTest {
 
@@ -40,12 +43,12 @@ class KernelAssertionsTest {
         assertThat(kernel).module("b").isLive().uses("a").hasNoHolders().hasRefcnt(0);
         assertThat(kernel).dmesg()
                 .containsLine("a: probing", at(0))
-                .containsLine("a: ready", at(2.5))
+                .containsLine("a: ready", at(2.528))
                 .containsLine("b: up", within(2, 3))
                 .containsLinesInOrder("other: up", "a: probing", "b: up")
                 .containsLineMatching("a: (probing|ready)")
                 .doesNotContainLine("c: up");
-        assertThat(kernel).isIdle().hasNoDeadlock().isAt(2.5);
+        assertThat(kernel).isIdle().hasNoDeadlock().isAt(2.528);
         assertThat(kernel).returned(kernel.rmmod("a")).isErrno(-Errno.EWOULDBLOCK);
         assertThat(kernel).returned(kernel.rmmod("b")).isZero();
         assertThat(kernel).module("b").isNotLoaded();
@@ -66,7 +69,7 @@ class KernelAssertionsTest {
                 other                    %d  0
                 == dmesg (the lines naming a) ==
                 [    0.000000] a: probing
-                [    2.500000] a: ready""".formatted(size("b"), size("a"), size("other")), e.getMessage());
+                [    2.528000] a: ready""".formatted(size("b"), size("a"), size("other")), e.getMessage());
     }
 
     @Test
@@ -78,15 +81,15 @@ class KernelAssertionsTest {
                 == dmesg ==
                 [    0.000000] other: up
                 [    0.000000] a: probing
-                [    2.500000] a: ready
-                [    2.500000] b: up""", e.getMessage());
+                [    2.528000] a: ready
+                [    2.528000] b: up""", e.getMessage());
     }
 
     @Test
     void failedCountsTimesAndCommandsSayWhatTheyFound() {
         assertEquals("expected 2 dmesg lines \"b: up\", but there are 1",
                 firstLine(() -> assertThat(kernel).dmesg().containsLine("b: up", 2)));
-        assertEquals("expected kernel time at 3.000000 s, but it is 2.500000 s",
+        assertEquals("expected kernel time at 3.000000 s, but it is 2.528000 s",
                 firstLine(() -> assertThat(kernel).isAt(3)));
         assertEquals("expected -16 (Device or resource busy), but it returned -11 (Resource temporarily unavailable)",
                 firstLine(() -> assertThat(kernel).returned(kernel.rmmod("a")).isErrno(-Errno.EBUSY)));

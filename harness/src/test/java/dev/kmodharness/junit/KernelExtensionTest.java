@@ -69,10 +69,10 @@ class KernelExtensionTest {
             assertThat(kernel).module("kvmgt").isNotLoaded();
             assertThat(kernel).dmesg()
                     .containsLine("kvmgt: gave up waiting for init of module i915.", 4)
-                    .containsLine("kvmgt: Unknown symbol intel_ring_begin (err -16)", at(60))
+                    .containsLine("kvmgt: Unknown symbol intel_ring_begin (err -16)", at(62.432))
                     .containsLine(" *** DEADLOCK: i915 init -> request_module(kvmgt) -> kvmgt resolving "
                             + "i915_gem_object_set_to_cpu_domain -> i915 COMING ***", at(0));
-            assertThat(kernel).isAt(120).isIdle();
+            assertThat(kernel).isAt(123.872).isIdle();
         }
     }
 
@@ -182,7 +182,10 @@ class KernelExtensionTest {
         @Test
         void classTimeout(Kernel kernel) {
             kernel.modprobe("i915");
-            assertThat(kernel).isAt(20).dmesg().containsLine("kvmgt: Unknown symbol shmem_unpin_map (err -16)", at(20));
+            // four 5 s waits (1,250 jiffies each, level 2 of the timer wheel, rounded up to 64-jiffy
+            // boundaries): 5.088, 10.208, 15.328, 20.448
+            assertThat(kernel).isAt(20.448).dmesg()
+                    .containsLine("kvmgt: Unknown symbol shmem_unpin_map (err -16)", at(20.448));
         }
 
         @Test
@@ -198,7 +201,7 @@ class KernelExtensionTest {
             @Test
             void outerSet(Kernel kernel) {
                 kernel.modprobe("i915");
-                assertThat(kernel).isAt(20).module("i915").isLive();
+                assertThat(kernel).isAt(20.448).module("i915").isLive();
             }
         }
     }
@@ -227,15 +230,15 @@ class KernelExtensionTest {
         KernelReport report = Arrays.stream(failure.getSuppressed()).filter(KernelReport.class::isInstance)
                 .map(KernelReport.class::cast).findFirst().orElseThrow();
         String text = report.getMessage();
-        assertTrue(text.startsWith("the kernel when the test failed: 120.000000 s of kernel time, virtual clock, modules "),
+        assertTrue(text.startsWith("the kernel when the test failed: 123.872000 s of kernel time, virtual clock, modules "),
                 text);
         assertTrue(text.contains("== dmesg ==\n"), text);
-        assertTrue(text.contains("[   60.000000] kvmgt: Unknown symbol intel_ring_begin (err -16)\n"), text);
+        assertTrue(text.contains("[   62.432000] kvmgt: Unknown symbol intel_ring_begin (err -16)\n"), text);
         assertTrue(text.contains("== lsmod ==\nModule                  Size  Used by\ni915 "), text);
         assertTrue(text.contains("== lockdep ==\n======================================================\n"
                 + "WARNING: possible circular module dependency detected\n"), text);
         assertTrue(text.contains("== critical chain ==\n"), text);
-        assertTrue(text.contains("\ni915 @0.000s +120.000s\n└─request_module(kvmgt) @0.000s +120.000s returned 256\n"), text);
+        assertTrue(text.contains("\ni915 @0.000s +123.872s\n└─request_module(kvmgt) @0.000s +123.872s returned 256\n"), text);
         // (the files' checks below say where)
         assertEquals(0, report.getStackTrace().length);
 
