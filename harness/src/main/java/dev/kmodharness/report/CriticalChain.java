@@ -193,11 +193,16 @@ public final class CriticalChain {
         return best;
     }
 
-    /** The owner's load the wait waited for: the latest of its loads begun by the wait's start. */
+    /**
+     * The owner's load the wait waited for: the latest of its loads begun by the wait's start
+     * that formed (went COMING). A second load of the same name refused in add_unformed_module
+     * (-EEXIST, -EBUSY) never owned anything, however late it began.
+     */
     static InitRecord ownerLoad(List<InitRecord> records, InitRecord.Wait w) {
         InitRecord owner = null;
         for (InitRecord r : records) {
-            if (r.module().equals(w.owner()) && Times.ORDER.compare(r.loadStart(), w.start()) <= 0
+            if (r.module().equals(w.owner()) && !r.states().isEmpty()
+                    && Times.ORDER.compare(r.loadStart(), w.start()) <= 0
                     && (owner == null || Times.ORDER.compare(r.loadStart(), owner.loadStart()) > 0)) {
                 owner = r;
             }
