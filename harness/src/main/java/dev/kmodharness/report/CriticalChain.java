@@ -194,20 +194,24 @@ public final class CriticalChain {
     }
 
     /**
-     * The owner's load the wait waited for: the latest of its loads begun by the wait's start
-     * that formed (went COMING). A second load of the same name refused in add_unformed_module
-     * (-EEXIST, -EBUSY) never owned anything, however late it began.
+     * The owner's load the wait waited for: the latest of its loads begun by the wait's start,
+     * but a second load of the same name that add_unformed_module refused with -EEXIST: it never
+     * owned anything, however late it began.
      */
     static InitRecord ownerLoad(List<InitRecord> records, InitRecord.Wait w) {
         InitRecord owner = null;
         for (InitRecord r : records) {
-            if (r.module().equals(w.owner()) && !r.states().isEmpty()
+            if (r.module().equals(w.owner()) && !refusedDuplicate(r)
                     && Times.ORDER.compare(r.loadStart(), w.start()) <= 0
                     && (owner == null || Times.ORDER.compare(r.loadStart(), owner.loadStart()) > 0)) {
                 owner = r;
             }
         }
         return owner;
+    }
+
+    private static boolean refusedDuplicate(InitRecord r) {
+        return r.result() != null && r.result() == -dev.kmodharness.api.Errno.EEXIST && r.states().isEmpty();
     }
 
     /** The first load of the requested module that began while the request ran. */
