@@ -24,7 +24,7 @@ import dev.kmodharness.time.ClockMode;
 import dev.kmodharness.time.Jiffies;
 import dev.kmodharness.time.Leftovers;
 import dev.kmodharness.time.Lockup;
-import dev.kmodharness.time.ModuleCode;
+import dev.kmodharness.time.ModuleFrames;
 import dev.kmodharness.time.ScheduleControl;
 import dev.kmodharness.time.ShowState;
 import dev.kmodharness.time.Scheduler;
@@ -70,7 +70,7 @@ public final class Kernel implements AutoCloseable {
     private final Watchdog watchdog;
     private final Release release;
     /** Whether a stack frame is this kernel's module code. */
-    private final ModuleCode moduleCode;
+    private final ModuleFrames moduleFrames;
     /** The console, or null. */
     private final Console console;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -105,7 +105,7 @@ public final class Kernel implements AutoCloseable {
         ModprobeTarget target = new ModprobeTarget();
         this.kmod = new KmodRequests(sched, dmesg, b.modprobePath, b.kmodConcurrentMax,
                 name -> Modprobe.run(depmod, target, name, Map.of()).status(), wheel);
-        this.moduleCode = new ModuleCode(name -> depmod.find(name).isPresent() || modules.classLoader(name).isPresent());
+        this.moduleFrames = new ModuleFrames(name -> depmod.find(name).isPresent() || modules.classLoader(name).isPresent());
         List<ModuleImage> builtins = new ArrayList<>();
         for (String name : b.builtins) {
             builtins.add(depmod.find(name).orElseThrow(() -> new IllegalArgumentException(
@@ -114,7 +114,7 @@ public final class Kernel implements AutoCloseable {
         // Threads last: nothing above may fail and leave them running.
         this.console = b.console == null ? null : new Console(dmesg, b.console, b.modules.toString());
         // Under a schedule the explorer's stall bound watches the CPU instead.
-        this.watchdog = schedule != null ? null : new Watchdog(sched, b.watchdog, b.softLockup, b.hungTaskTimeout, moduleCode,
+        this.watchdog = schedule != null ? null : new Watchdog(sched, b.watchdog, b.softLockup, b.hungTaskTimeout, moduleFrames,
                 modules::list, b.modules.toString(), dmesg::printk);
         sched.enter();
         try {
@@ -449,7 +449,7 @@ public final class Kernel implements AutoCloseable {
             watchdog.close();
         }
         sched.interruptWorkers();
-        Leftovers.report(leftoverThreads(), moduleCode, dmesg::printk);
+        Leftovers.report(leftoverThreads(), moduleFrames, dmesg::printk);
         if (console != null) {
             console.close();
         }
@@ -457,12 +457,12 @@ public final class Kernel implements AutoCloseable {
 
     /** sysrq-t: each task with its state (R, S in a harness wait, D blocked outside) and call trace. */
     public String showState() {
-        return ShowState.render(sched, moduleCode);
+        return ShowState.render(sched, moduleFrames);
     }
 
     /** The threads module code has running now, other than the caller; each pins its module's loader. */
     public List<Thread> leftoverThreads() {
-        return Leftovers.find(moduleCode, modules::classLoader);
+        return Leftovers.find(moduleFrames, modules::classLoader);
     }
 
     private static Map<String, String> parseParams(String... params) {

@@ -9,12 +9,12 @@ import java.util.function.Predicate;
  * text, so it works on any thread's stack; a same-named module of another kernel in the same
  * JVM looks the same.
  */
-public final class ModuleCode implements Predicate<StackTraceElement> {
+public final class ModuleFrames implements Predicate<StackTraceElement> {
 
     private final Predicate<String> isModule;
 
     /** @param isModule whether a module of that name is in the kernel's directory or loaded */
-    public ModuleCode(Predicate<String> isModule) {
+    public ModuleFrames(Predicate<String> isModule) {
         this.isModule = isModule;
     }
 
