@@ -69,7 +69,7 @@ final class LockupDetector {
      * threshold.
      */
     void check(long now) {
-        List<TaskState> tasks = sched.tasks();
+        List<TaskState> tasks = sched.detectors.tasks();
         Map<Thread, Integer> pids = new HashMap<>();
         List<Sample> samples = new ArrayList<>();
         Set<Thread> seen = new HashSet<>();
@@ -137,7 +137,7 @@ final class LockupDetector {
                 }
             }
             if (!edges.isEmpty()) {
-                sched.jvmWaits(edges);
+                sched.detectors.jvmWaits(edges);
             }
         }
         Map<Thread, JvmWait> known = new HashMap<>();
@@ -185,7 +185,7 @@ final class LockupDetector {
             lockups.add(lockup);
         }
         printk.accept(text);
-        sched.stuck(task.thread());
+        sched.detectors.stuck(task.thread());
     }
 
     /**

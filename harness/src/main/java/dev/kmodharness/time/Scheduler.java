@@ -2,7 +2,6 @@ package dev.kmodharness.time;
 
 import dev.kmodharness.lockdep.DeadlockPolicy;
 import dev.kmodharness.lockdep.DeadlockReport;
-import dev.kmodharness.lockdep.JvmEdge;
 import dev.kmodharness.lockdep.WaitFor;
 import dev.kmodharness.lockdep.WaitForGraph;
 import java.util.ArrayList;
@@ -32,7 +31,7 @@ import java.util.function.Consumer;
 public final class Scheduler {
 
     /** The kernel lock: guards every field below and all module, symbol and request state. */
-    private final ReentrantLock lock = new ReentrantLock();
+    final ReentrantLock lock = new ReentrantLock();
     private final ClockMode mode;
     /** Real nanoseconds per kernel nanosecond (REAL mode). */
     private final double scale;
@@ -41,36 +40,36 @@ public final class Scheduler {
     /** Kernel time in VIRTUAL mode; written with the lock held, read without. */
     private volatile long virtualNow;
     /** Tasks not blocked in a harness wait (VIRTUAL mode). Guarded by lock. */
-    private int runnable;
+    int runnable;
     /** Blocked waiters with a deadline, earliest first (VIRTUAL mode). Guarded by lock. */
-    private final PriorityQueue<Waiter> timed = new PriorityQueue<>(
+    final PriorityQueue<Waiter> timed = new PriorityQueue<>(
             (a, b) -> Long.compare(a.deadline, b.deadline));
     /** Threads doing kernel work: entry depth and pid. Guarded by lock. */
-    private final Map<Thread, Task> tasks = new HashMap<>();
+    final Map<Thread, Task> tasks = new HashMap<>();
     /** The last pid given; pids are per kernel, so output does not depend on the JVM. Guarded by lock. */
     private int lastPid;
     /** Waiters that are not tasks (callers of awaitQuiescent), woken when the kernel hangs. Guarded by lock. */
     private final List<Waiter> observers = new ArrayList<>();
     /** Woken when the last task exits. */
-    private final WaitQueue quiescent = new WaitQueue("quiescent");
+    final WaitQueue quiescent = new WaitQueue("quiescent");
     /** Woken whenever a task exits. */
     private final WaitQueue exited = new WaitQueue("task exit");
     /** Threads blocked in a harness wait right now. Guarded by lock. */
-    private final java.util.Set<Thread> parked = new java.util.HashSet<>();
-    /** Tasks a detector reported stuck outside the harness (pruned of ended tasks on each add). Guarded by lock. */
-    private final java.util.Set<Thread> stuck = new java.util.HashSet<>();
+    final java.util.Set<Thread> parked = new java.util.HashSet<>();
     /** Live worker threads, for close(). Guarded by lock. */
     private final List<Thread> workers = new ArrayList<>();
     /** Who waits for what. Guarded by lock. */
-    private final WaitForGraph graph;
+    final WaitForGraph graph;
     private final DeadlockPolicy policy;
     /** Bumped on every wait, wake and task exit: the watchdog's sign of progress. Guarded by lock. */
-    private long progress;
+    long progress;
     /**
      * The CPU of a kernel booted with a schedule (one task runs at a time, the schedule picks
      * which); null without one, when tasks run as the OS schedules them.
      */
     private final Cpu cpu;
+    /** The lockup detectors' view of the tasks above, with the set of tasks found stuck. */
+    final DetectorView detectors = new DetectorView(this);
 
     /** How a wait with an edge in the wait-for graph ended. */
     public enum Wake {
@@ -374,49 +373,6 @@ public final class Scheduler {
     }
 
     /**
-     * The watchdog's check: under the virtual clock, the tasks that hold time back while
-     * someone waits on a deadline and nothing has moved since the last check (the tasks that
-     * are running, but not in any harness wait: in Thread.sleep, a foreign lock, a JVM class
-     * initialization, or a long computation).
-     *
-     * @param lastProgress the progress count the previous check saw; updated
-     * @return per stalled task, a report naming it with its stack; empty when time is free to
-     *     move or has moved
-     */
-    public List<String> stalledTasks(long[] lastProgress) {
-        lock.lock();
-        try {
-            boolean moved = progress != lastProgress[0];
-            lastProgress[0] = progress;
-            if (mode != ClockMode.VIRTUAL || moved || runnable == 0 || timed.isEmpty()) {
-                return List.of();
-            }
-            List<Thread> stalled = new ArrayList<>();
-            for (Thread task : tasks.keySet()) {
-                if (!parked.contains(task) && task.isAlive()) {
-                    stalled.add(task);
-                }
-            }
-            stalled.sort(java.util.Comparator.comparingInt(t -> tasks.get(t).pid));
-            List<String> reports = new ArrayList<>();
-            for (Thread task : stalled) {
-                StringBuilder out = new StringBuilder("watchdog: virtual time stalled at ")
-                        .append(String.format(java.util.Locale.ROOT, "%d.%06d", now() / 1_000_000_000L, (now() / 1_000L) % 1_000_000L))
-                        .append(": task ").append(comm(task))
-                        .append(" is blocked outside the harness; sleep with Kmod.msleep");
-                StackTraceElement[] stack = task.getStackTrace();
-                for (int i = 0; i < Math.min(stack.length, 16); i++) {
-                    out.append("\n    at ").append(stack[i]);
-                }
-                reports.add(out.toString());
-            }
-            return reports;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /**
      * Whether the kernel is hung: under the virtual clock, every task is blocked in a harness
      * wait that has no deadline, so nothing inside the kernel can ever wake one. Lock held.
      */
@@ -426,7 +382,8 @@ public final class Scheduler {
 
     /**
      * Waits, from outside the kernel (the caller must not be a task), until no task is left,
-     * or until the kernel is {@link #hung()}, or a detector has found a task {@link #stuck}.
+     * or until the kernel is {@link #hung()}, or a detector has found a task stuck
+     * ({@code DetectorView#stuck}).
      * Waits for: the last task's exit, or the hang.
      *
      * @return true when no task is left, false when the kernel is hung or a task is stuck
@@ -437,7 +394,7 @@ public final class Scheduler {
             if (tasks.containsKey(Thread.currentThread())) {
                 throw new IllegalStateException("a kernel task cannot wait for the kernel to be idle");
             }
-            waitEvent(quiescent, () -> tasks.isEmpty() || hung() || stuck.stream().anyMatch(tasks::containsKey), -1);
+            waitEvent(quiescent, () -> tasks.isEmpty() || hung() || detectors.anyStuck(), -1);
             return tasks.isEmpty();
         } finally {
             lock.unlock();
@@ -459,24 +416,6 @@ public final class Scheduler {
         }
     }
 
-    /** Every live task, by pid. Takes the lock briefly. */
-    public List<TaskState> tasks() {
-        lock.lock();
-        try {
-            List<TaskState> all = new ArrayList<>();
-            for (Map.Entry<Thread, Task> e : tasks.entrySet()) {
-                if (e.getKey().isAlive()) {
-                    all.add(new TaskState(e.getKey(), e.getValue().pid, e.getValue().switches,
-                            parked.contains(e.getKey())));
-                }
-            }
-            all.sort(java.util.Comparator.comparingInt(TaskState::pid));
-            return all;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** The workers still running, a snapshot (for checking that none is left behind). */
     public List<Thread> workers() {
         lock.lock();
@@ -487,45 +426,12 @@ public final class Scheduler {
         }
     }
 
-    /**
-     * A detector (soft lockup, hung task, a cycle through the JVM's own waits) found
-     * {@code thread} stuck outside the harness: while it is a task the kernel cannot finish, so
-     * {@link #awaitQuiescent} returns false at once. Takes the lock briefly.
-     */
-    public void stuck(Thread thread) {
-        lock.lock();
-        try {
-            stuck.removeIf(t -> !tasks.containsKey(t));
-            if (tasks.containsKey(thread) && stuck.add(thread)) {
-                wakeUpAll(quiescent);
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /**
-     * Lockdep over the JVM's own waits ({@link WaitForGraph#observe}) for the tasks among
-     * {@code edges}' waiters that are outside any harness wait (a harness wait adds its own
-     * edge and parks under this lock); every waiter in a cycle is {@link #stuck}: the kernel is
-     * hung for good. Takes the lock briefly.
-     */
-    public void jvmWaits(List<JvmEdge> edges) {
-        lock.lock();
-        try {
-            graph.observe(edges.stream().filter(e -> tasks.containsKey(e.waiter()) && !parked.contains(e.waiter()))
-                    .toList(), now()).forEach(this::stuck);
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** Counts a context switch of {@code thread}: it is entering a harness wait, so is stuck no more. Lock held. */
     private void switched(Thread thread) {
         Task task = tasks.get(thread);
         if (task != null) {
             task.switches++;
-            stuck.remove(thread);
+            detectors.unstuck(thread);
         }
     }
 

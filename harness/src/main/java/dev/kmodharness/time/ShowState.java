@@ -16,7 +16,7 @@ public final class ShowState {
     /** The report, "sysrq: Show State" first. */
     public static String render(Scheduler sched, Predicate<StackTraceElement> moduleFrame) {
         StringBuilder out = new StringBuilder("sysrq: Show State");
-        for (TaskState task : sched.tasks()) {
+        for (TaskState task : sched.detectors.tasks()) {
             Thread thread = task.thread();
             char state = task.parked() ? 'S' : thread.getState() == Thread.State.RUNNABLE ? 'R' : 'D';
             out.append('\n').append(CallTrace.taskLine(thread.getName(), task.pid(), state)).append('\n')

@@ -1,7 +1,7 @@
 package dev.kmodharness.time;
 
 /**
- * A task as the lockup detectors and sysrq-t see it, from {@link Scheduler#tasks()}.
+ * A task as the lockup detectors and sysrq-t see it, from the scheduler's {@code DetectorView#tasks()}.
  *
  * @param pid its pid in the kernel
  * @param switches harness waits entered so far (a changed count: it reached one in between)

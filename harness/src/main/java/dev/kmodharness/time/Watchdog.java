@@ -60,7 +60,7 @@ public final class Watchdog implements AutoCloseable {
                 detector.check(now);
                 if (stallNanos > 0 && now - lastStallCheck >= stallNanos) {
                     lastStallCheck = now;
-                    List<String> stalled = sched.stalledTasks(progress);
+                    List<String> stalled = sched.detectors.stalledTasks(progress);
                     if (stalled.isEmpty()) {
                         reported = false;
                     } else if (!reported) {
