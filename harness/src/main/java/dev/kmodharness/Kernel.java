@@ -36,9 +36,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -73,6 +71,8 @@ public final class Kernel implements AutoCloseable {
     private final ModuleFrames moduleFrames;
     /** The console, or null. */
     private final Console console;
+    /** The panic check around each operation. */
+    private final PanicGuard guard;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Kernel(Builder b) throws IOException {
@@ -102,7 +102,8 @@ public final class Kernel implements AutoCloseable {
         // Modules reach request_module through this.kmod, set just below, before any load.
         this.modules = new Modules(sched, dmesg, b.symbolTimeout.toNanos(), this::requestFromModule, b.gate,
                 notifier, b.asyncProbe, b.initcallDebug, b.timingRecords, b.release, wheel);
-        ModprobeTarget target = new ModprobeTarget();
+        this.guard = new PanicGuard(modules.panic());
+        ModprobeTarget target = new ModprobeTarget(modules);
         this.kmod = new KmodRequests(sched, dmesg, b.modprobePath, b.kmodConcurrentMax,
                 name -> Modprobe.run(depmod, target, name, Map.of()).status(), wheel);
         this.moduleFrames = new ModuleFrames(name -> depmod.find(name).isPresent() || modules.classLoader(name).isPresent());
@@ -140,15 +141,15 @@ public final class Kernel implements AutoCloseable {
      * modules directory, on the calling thread.
      */
     public Modprobe.Result modprobe(String name, String... params) {
-        return modprobe(name, parseParams(params));
+        return modprobe(name, ModuleParams.parse(params));
     }
 
     /** {@code modprobe NAME} with parameters as a map. */
     public Modprobe.Result modprobe(String name, Map<String, String> params) {
-        return alive(() -> {
+        return guard.run(() -> {
             sched.enter();
             try {
-                return Modprobe.run(depmod, new ModprobeTarget(), name, params);
+                return Modprobe.run(depmod, new ModprobeTarget(modules), name, params);
             } finally {
                 sched.exit();
             }
@@ -161,7 +162,7 @@ public final class Kernel implements AutoCloseable {
      * @return 0, or a negative errno (-ENOEXEC for a file that is not a module)
      */
     public int insmod(Path jar, String... params) {
-        modules.panic().check();
+        guard.check();
         ModuleImage image;
         try {
             image = ModuleImage.read(jar);
@@ -170,7 +171,7 @@ public final class Kernel implements AutoCloseable {
         } catch (IOException e) {
             return -Errno.ENOENT;
         }
-        return alive(() -> modules.loadModule(image, parseParams(params)));
+        return guard.run(() -> modules.loadModule(image, ModuleParams.parse(params)));
     }
 
     /**
@@ -180,7 +181,7 @@ public final class Kernel implements AutoCloseable {
      *     -EBUSY when not LIVE or it has an init but no exit
      */
     public int rmmod(String name) {
-        return alive(() -> modules.deleteModule(name.replace('-', '_')));
+        return guard.run(() -> modules.deleteModule(name.replace('-', '_')));
     }
 
     /**
@@ -188,10 +189,10 @@ public final class Kernel implements AutoCloseable {
      * uses any more.
      */
     public Modprobe.Result modprobeRemove(String name) {
-        return alive(() -> {
+        return guard.run(() -> {
             sched.enter();
             try {
-                return Modprobe.remove(depmod, new ModprobeTarget(), name);
+                return Modprobe.remove(depmod, new ModprobeTarget(modules), name);
             } finally {
                 sched.exit();
             }
@@ -205,7 +206,7 @@ public final class Kernel implements AutoCloseable {
 
     /** request_module(name) from kernel context, as lib/test_kmod.c calls it. */
     public int requestModule(String name) {
-        return alive(() -> kmod.requestModule(name, true, "request_module"));
+        return guard.run(() -> kmod.requestModule(name, true, "request_module"));
     }
 
     /** How a test fails on a deadlock: throws {@link DeadlockError} when {@link #deadlocks()} is not empty. */
@@ -227,7 +228,7 @@ public final class Kernel implements AutoCloseable {
 
     /** request_module_nowait(name). */
     public int requestModuleNowait(String name) {
-        return alive(() -> kmod.requestModule(name, false, "request_module_nowait"));
+        return guard.run(() -> kmod.requestModule(name, false, "request_module_nowait"));
     }
 
     /**
@@ -265,7 +266,7 @@ public final class Kernel implements AutoCloseable {
      * {@link #awaitIdle()} waits for it. The thread is a daemon.
      */
     public Thread exec(String comm, Runnable work) {
-        modules.panic().check();
+        guard.check();
         return sched.spawn(comm, () -> {
             try {
                 work.run();
@@ -280,7 +281,7 @@ public final class Kernel implements AutoCloseable {
      * script): while it runs, virtual time moves only when it waits in the kernel.
      */
     public <T> T task(Supplier<T> body) {
-        return alive(() -> {
+        return guard.run(() -> {
             sched.enter();
             try {
                 return body.get();
@@ -302,7 +303,7 @@ public final class Kernel implements AutoCloseable {
 
     /** Sleeps {@code time} of kernel time on the calling thread, as a task (a shell's sleep). */
     public void sleep(Duration time) {
-        modules.panic().check();
+        guard.check();
         sched.enter();
         try {
             sched.sleep(time.toNanos());
@@ -337,22 +338,6 @@ public final class Kernel implements AutoCloseable {
      */
     public Optional<String> panicked() {
         return Optional.ofNullable(modules.panic().line());
-    }
-
-    /**
-     * Runs an operation on the kernel: refused once it has panicked, and failed with the
-     * panic's line when it panics meanwhile.
-     */
-    private <T> T alive(Supplier<T> operation) {
-        modules.panic().check();
-        T result;
-        try {
-            result = operation.get();
-        } catch (Halted halted) {
-            throw new KernelPanicException(halted.getMessage());
-        }
-        modules.panic().check();
-        return result;
     }
 
     /** lsmod's table. */
@@ -463,46 +448,6 @@ public final class Kernel implements AutoCloseable {
     /** The threads module code has running now, other than the caller; each pins its module's loader. */
     public List<Thread> leftoverThreads() {
         return Leftovers.find(moduleFrames, modules::classLoader);
-    }
-
-    private static Map<String, String> parseParams(String... params) {
-        Map<String, String> parsed = new LinkedHashMap<>();
-        for (String param : params) {
-            int eq = param.indexOf('=');
-            if (eq == 0) {
-                throw new IllegalArgumentException("bad parameter '" + param + "'");
-            }
-            parsed.put(eq < 0 ? param : param.substring(0, eq), eq < 0 ? "" : param.substring(eq + 1));
-        }
-        return parsed;
-    }
-
-    /** modprobe's view of this kernel. */
-    private final class ModprobeTarget implements Modprobe.Target {
-        @Override
-        public BitSet loadedAmong(List<String> names) {
-            return modules.loadedAmong(names);
-        }
-
-        @Override
-        public boolean isBuiltin(String name) {
-            return modules.isBuiltin(name);
-        }
-
-        @Override
-        public int insmod(ModuleImage image, Map<String, String> params) {
-            return modules.loadModule(image, params);
-        }
-
-        @Override
-        public Optional<ModuleInfo> info(String name) {
-            return modules.info(name);
-        }
-
-        @Override
-        public int rmmod(String name) {
-            return modules.deleteModule(name);
-        }
     }
 
     /** The kernel's configuration: each setting one method; {@link #build()} boots. */
