@@ -76,7 +76,18 @@ final class BootedKernel implements AutoCloseable {
 
     /** The kernel's configuration from the annotation: everything but the modules and the notifier. */
     static Kernel.Builder configure(Kernel.Builder builder, KernelTest config) {
+        try {
+            return configureChecked(builder, config);
+        } catch (IllegalArgumentException e) {
+            throw new ExtensionConfigurationException("@KernelTest: " + e.getMessage(), e);
+        }
+    }
+
+    /** @throws IllegalArgumentException for a value the kernel's builder refuses */
+    private static Kernel.Builder configureChecked(Kernel.Builder builder, KernelTest config) {
         return builder
+                .release(config.release())
+                .hz(config.hz())
                 .builtin(config.builtin())
                 .clock(config.clock())
                 .timeScale(config.timeScale())
@@ -87,7 +98,9 @@ final class BootedKernel implements AutoCloseable {
                 .gate(config.gate())
                 .asyncProbe(config.asyncProbe())
                 .initcallDebug(config.initcallDebug())
-                .watchdog(seconds(config.watchdog()));
+                .watchdog(seconds(config.watchdog()))
+                .hungTaskTimeout(seconds(config.hungTaskTimeout()))
+                .softLockup(seconds(config.softLockup()));
     }
 
     private static Duration seconds(double s) {

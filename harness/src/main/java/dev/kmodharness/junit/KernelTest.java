@@ -1,5 +1,6 @@
 package dev.kmodharness.junit;
 
+import dev.kmodharness.release.Release;
 import dev.kmodharness.time.ClockMode;
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
@@ -41,6 +42,19 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(KernelExtension.class)
 public @interface KernelTest {
 
+    /**
+     * The kernel release (with the kmod of its time) whose rules apply where they changed:
+     * {@link Release#V5_15}, the seed's (the default), or {@link Release#V6_12}.
+     */
+    Release release() default Release.V5_15;
+
+    /**
+     * CONFIG_HZ: 100, 250 (the default, the seed's), 300 or 1000. Timeouts are counted in
+     * jiffies and fire through the timer wheel, which rounds them up per level; another value
+     * is a configuration error.
+     */
+    int hz() default 250;
+
     /** Modules built into the kernel image, inited at boot in this order. */
     String[] builtin() default {};
 
@@ -73,6 +87,21 @@ public @interface KernelTest {
      * harness this long is reported in dmesg; 0 turns the watchdog off.
      */
     double watchdog() default 2;
+
+    /**
+     * kernel.hung_task_timeout_secs, in seconds of real time (the kernel's is 120): a task blocked
+     * this long in module code outside any harness wait is reported in dmesg ({@code INFO: task
+     * ... blocked for more than N seconds.}) and {@code awaitIdle} stops waiting for it; 0 turns
+     * the detector off.
+     */
+    double hungTaskTimeout() default 4;
+
+    /**
+     * The soft-lockup threshold, in seconds of real time (the kernel's is 20): a task running
+     * module code this long without a harness wait is reported in dmesg ({@code watchdog: BUG:
+     * soft lockup}) and {@code awaitIdle} stops waiting for it; 0 turns the detector off.
+     */
+    double softLockup() default 4;
 
     /**
      * Fail the test when, once the kernel is closed, one of its worker threads is still
