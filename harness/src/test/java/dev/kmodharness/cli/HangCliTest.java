@@ -1,10 +1,11 @@
 package dev.kmodharness.cli;
 
+import static dev.kmodharness.junit.InitSteps.sleepsForever;
+import static dev.kmodharness.junit.InitSteps.spinsUntilInterrupted;
 import static dev.kmodharness.junit.PluginBuilder.plugin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmodharness.junit.HostileInit;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -53,7 +54,7 @@ class HangCliTest {
 
     @Test
     void modprobeOfASpinningInitEndsWithTheSoftLockupReport() {
-        plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.spinning("a")).writeTo(dir);
+        plugin("a").license("GPL").does(spinsUntilInterrupted()).writeTo(dir);
 
         Run r = run(args("modprobe", "--modules", dir.toString(), "a"));
 
@@ -72,7 +73,7 @@ class HangCliTest {
 
     @Test
     void runOfAScriptWhoseModprobeBlocksEndsWithTheHungTaskReport() throws Exception {
-        plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.sleeping("a")).writeTo(dir);
+        plugin("a").license("GPL").does(sleepsForever()).writeTo(dir);
         plugin("b").license("GPL").printk("b: loaded").writeTo(dir);
         Path script = Files.writeString(dir.resolve("script.sh"), "modprobe b\nmodprobe a\nlsmod\n");
 
