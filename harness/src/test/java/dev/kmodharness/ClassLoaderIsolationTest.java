@@ -2,6 +2,7 @@ package dev.kmodharness;
 
 import static dev.kmodharness.Scenarios.boot;
 import static dev.kmodharness.Scenarios.module;
+import static dev.kmodharness.junit.InitSteps.publishesItsClassLoader;
 import static dev.kmodharness.junit.PluginBuilder.initClassOf;
 import static dev.kmodharness.junit.PluginBuilder.symbolsClassOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,8 +35,7 @@ class ClassLoaderIsolationTest {
     Path dir;
 
     private static PluginBuilder publishing(String name) {
-        return module(name).resource(CustomInit.path(name),
-                CustomInit.of(name, CustomInit.publishesItsClassLoader(name)));
+        return module(name).does(publishesItsClassLoader());
     }
 
     /**

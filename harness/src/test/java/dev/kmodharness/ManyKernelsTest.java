@@ -5,6 +5,7 @@ import static dev.kmodharness.Scenarios.NOT_LOADED;
 import static dev.kmodharness.Scenarios.boot;
 import static dev.kmodharness.Scenarios.module;
 import static dev.kmodharness.Scenarios.moduleLoaderDmesg;
+import static dev.kmodharness.junit.InitSteps.publishesItsClassLoader;
 import static dev.kmodharness.junit.PluginBuilder.initClassOf;
 import static dev.kmodharness.junit.PluginBuilder.symbolsClassOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -40,8 +41,7 @@ class ManyKernelsTest {
         // kernel 1: c, then the 60 s hang of a requesting b. kernel 2: c, then d, which needs c.
         module("a").exports("s1", "s2").requests("b").writeTo(dir);
         module("b").imports("a", "s1", "s2").writeTo(dir);
-        module("c").exports("t").resource(CustomInit.path("c"),
-                CustomInit.of("c", CustomInit.publishesItsClassLoader("c"))).writeTo(dir);
+        module("c").exports("t").does(publishesItsClassLoader()).writeTo(dir);
         module("d").imports("c", "t").printk("d: init").writeTo(dir);
 
         for (int round = 0; round < 5; round++) {

@@ -4,9 +4,10 @@ import static dev.kmodharness.Scenarios.LIVE;
 import static dev.kmodharness.Scenarios.NOT_LOADED;
 import static dev.kmodharness.Scenarios.SECOND;
 import static dev.kmodharness.Scenarios.boot;
+import static dev.kmodharness.Scenarios.eventually;
 import static dev.kmodharness.Scenarios.module;
 import static dev.kmodharness.Scenarios.texts;
-import static dev.kmodharness.Scenarios.eventually;
+import static dev.kmodharness.junit.InitSteps.printsThreadName;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -110,10 +111,8 @@ class RequestModuleTest {
 
     @Test
     void modprobeRunsOnAWorkerThreadNotOnTheCaller() throws IOException {
-        module("a").resource(CustomInit.path("a"), CustomInit.of("a", CustomInit.printsThreadName("a")))
-                .writeTo(dir);
-        module("b").resource(CustomInit.path("b"), CustomInit.of("b", CustomInit.printsThreadName("b")))
-                .writeTo(dir);
+        module("a").does(printsThreadName("a: init on thread ")).writeTo(dir);
+        module("b").does(printsThreadName("b: init on thread ")).writeTo(dir);
         String me = Thread.currentThread().getName();
 
         try (Kernel kernel = boot(dir)) {

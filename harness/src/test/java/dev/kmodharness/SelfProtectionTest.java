@@ -1,5 +1,13 @@
 package dev.kmodharness;
 
+import static dev.kmodharness.junit.ClassFiles.entryName;
+import static dev.kmodharness.junit.InitSteps.parksUntilInterrupted;
+import static dev.kmodharness.junit.InitSteps.runnableClass;
+import static dev.kmodharness.junit.InitSteps.setsDefaultLocale;
+import static dev.kmodharness.junit.InitSteps.sleepsForever;
+import static dev.kmodharness.junit.InitSteps.spinsUntilInterrupted;
+import static dev.kmodharness.junit.InitSteps.startsThread;
+import static dev.kmodharness.junit.PluginBuilder.initClassOf;
 import static dev.kmodharness.junit.PluginBuilder.plugin;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,7 +15,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmodharness.junit.HostileInit;
 import dev.kmodharness.lockdep.DeadlockError;
 import dev.kmodharness.module.ModuleState;
 import java.nio.file.Path;
@@ -30,7 +37,7 @@ class SelfProtectionTest {
 
     @Test
     void aModuleSettingTheDefaultLocaleChangesNoDigitOfTheKernel() throws Exception {
-        plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.settingDefaultLocale("a", "th-TH-u-nu-thai"))
+        plugin("a").license("GPL").does(setsDefaultLocale("th-TH-u-nu-thai"))
                 .writeTo(dir);
         plugin("b").license("GPL").msleep(1500).printk("b: done").writeTo(dir);
         Locale before = Locale.getDefault();
@@ -97,7 +104,7 @@ class SelfProtectionTest {
 
     @Test
     void closeNamesEachThreadModuleCodeLeftRunning() throws Exception {
-        plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.spinning("a")).writeTo(dir);
+        plugin("a").license("GPL").does(spinsUntilInterrupted()).writeTo(dir);
         Kernel kernel = Kernel.builder().modules(dir).softLockup(Duration.ZERO).build();
         Thread insmod = new Thread(() -> kernel.modprobe("a"), "insmod-a");
         insmod.setDaemon(true);
@@ -120,7 +127,8 @@ class SelfProtectionTest {
 
     @Test
     void closeNamesAThreadAPluginStartedAndLeftRunning() throws Exception {
-        plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.startingThread("a", "a-worker"))
+        plugin("a").license("GPL").resource(entryName(initClassOf("a")),
+                runnableClass(initClassOf("a"), List.of(startsThread("a-worker")), parksUntilInterrupted()))
                 .writeTo(dir);
         Kernel kernel = Kernel.builder().modules(dir).build();
         assertEquals(0, kernel.modprobe("a").status());
@@ -144,7 +152,7 @@ class SelfProtectionTest {
 
     @Test
     void showStateListsEachTaskWithItsState() throws Exception {
-        plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.sleeping("a")).writeTo(dir);
+        plugin("a").license("GPL").does(sleepsForever()).writeTo(dir);
         try (Kernel kernel = Kernel.builder().modules(dir).hungTaskTimeout(Duration.ofMillis(200)).build()) {
             kernel.exec("modprobe a", () -> kernel.modprobe("a"));
             await().atMost(Duration.ofSeconds(10)).until(() -> !kernel.lockups().isEmpty());

@@ -4,7 +4,6 @@ import dev.kmodharness.explore.Exploration;
 import dev.kmodharness.explore.Explorer;
 import dev.kmodharness.explore.Run;
 import dev.kmodharness.shell.Script;
-import dev.kmodharness.shell.ScriptException;
 import dev.kmodharness.shell.Shell;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -101,11 +100,8 @@ final class ExploreCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Script parsed;
-        try {
-            parsed = Script.parse(RunCommand.read(script));
-        } catch (ScriptException e) {
-            err.println("kmod-harness: " + e.getMessage());
+        Script parsed = RunCommand.parse(script, err);
+        if (parsed == null) {
             return Shell.MALFORMED;
         }
         if (!Explorer.STRATEGIES.contains(strategy)) {

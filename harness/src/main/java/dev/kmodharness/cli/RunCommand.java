@@ -55,11 +55,8 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Script parsed;
-        try {
-            parsed = Script.parse(read(script));
-        } catch (ScriptException e) {
-            err.println("kmod-harness: " + e.getMessage());
+        Script parsed = parse(script, err);
+        if (parsed == null) {
             return Shell.MALFORMED;
         }
         try (Kernel kernel = kernelOptions.boot(modules, err); Sigint sigint = new Sigint(kernel, out)) {
@@ -117,6 +114,16 @@ final class RunCommand implements Callable<Integer> {
         @Override
         public void close() {
             flush();
+        }
+    }
+
+    /** The script parsed; null, after printing {@code kmod-harness: <why>} on {@code err}, when it is malformed. */
+    static Script parse(String script, PrintWriter err) throws IOException {
+        try {
+            return Script.parse(read(script));
+        } catch (ScriptException e) {
+            err.println("kmod-harness: " + e.getMessage());
+            return null;
         }
     }
 

@@ -3,6 +3,7 @@ package dev.kmodharness.junit;
 import static dev.kmodharness.junit.ClassFiles.internal;
 
 import java.lang.reflect.Constructor;
+import java.util.List;
 import java.util.function.Consumer;
 import net.bytebuddy.jar.asm.ClassVisitor;
 import net.bytebuddy.jar.asm.Handle;
@@ -22,6 +23,11 @@ import net.bytebuddy.jar.asm.Type;
  *     {@link #exitsByMethodReference} ({@code IntConsumer c = System::exit}),
  *     {@link #catchingEverything} (the step inside {@code try ... catch (Throwable t) {}}).</li>
  *   <li>{@link #interruptsItself}: {@code Thread.currentThread().interrupt()}.</li>
+ *   <li>Hostile code, for the lockup detectors, lockdep on the JVM's own waits and the harness's
+ *     self-protection: {@link #spinsUntilInterrupted}, {@link #sleepsForever},
+ *     {@link #parksUntilInterrupted}, {@link #startsThread}, {@link #synchronizedOn} (with
+ *     {@link #requestsModule}), {@link #closesSystemStreams}, {@link #setsDefaultLocale}. A
+ *     hanging one ends when its thread is interrupted, so a test can stop it.</li>
  *   <li>{@link #schedulesWork} / {@link #asyncSchedules}: {@code Kmod.scheduleWork(new W())},
  *     W a {@link #runnableClass} of the module's JAR whose {@code run()} does the given steps.</li>
  *   <li>{@link #callsByMethodReference}: {@code Runnable r = kmodtest.<m>.Symbols::symbol;
@@ -29,13 +35,15 @@ import net.bytebuddy.jar.asm.Type;
  *     {@link #loadsClassVia}: {@code Class.forName(name, false,
  *     kmodtest.<via>.Symbols.class.getClassLoader())}; {@link #actsAs}: another module's loader
  *     cast to {@code Kmod.HostLoader}, its {@code kmodHost().printk(...)}.</li>
- *   <li>{@link #printsContextClassLoader}, {@link #printsResource}, {@link #printsResourceCount},
- *     {@link #runsService}: printk what the module sees of itself.</li>
+ *   <li>{@link #printsContextClassLoader}, {@link #printsThreadName}, {@link #printsResource},
+ *     {@link #printsResourceCount}, {@link #runsService}: printk what the module sees of itself;
+ *     {@link #publishesItsClassLoader}: the module's loader as the thread's context loader.</li>
  * </ul>
  */
 public final class InitSteps {
 
     private static final String KMOD = "dev/kmodharness/api/Kmod";
+    private static final String THREAD = "java/lang/Thread";
     private static final String PRINTK_DESCRIPTOR = "(Ljava/lang/String;[Ljava/lang/Object;)V";
     private static final Handle METAFACTORY = new Handle(Opcodes.H_INVOKESTATIC,
             "java/lang/invoke/LambdaMetafactory", "metafactory",
@@ -284,6 +292,28 @@ public final class InitSteps {
         }));
     }
 
+    /** Step: printk {@code "<prefix>%s"} with the name of the thread running the step. */
+    public static InitStep printsThreadName(String prefix) {
+        return named("printsThreadName()", false, (cls, owner, code) -> printkOf(code, escape(prefix) + "%s", arg -> {
+            arg.visitMethodInsn(Opcodes.INVOKESTATIC, THREAD, "currentThread", "()Ljava/lang/Thread;", false);
+            arg.visitMethodInsn(Opcodes.INVOKEVIRTUAL, THREAD, "getName", "()Ljava/lang/String;", false);
+        }));
+    }
+
+    /**
+     * Step: {@code Thread.currentThread().setContextClassLoader(<owner>.class.getClassLoader())}:
+     * hands the module's class loader to whoever runs init on that thread (insmod runs it on the
+     * caller's).
+     */
+    public static InitStep publishesItsClassLoader() {
+        return named("publishesItsClassLoader()", false, (cls, owner, code) -> {
+            code.visitMethodInsn(Opcodes.INVOKESTATIC, THREAD, "currentThread", "()Ljava/lang/Thread;", false);
+            code.visitLdcInsn(Type.getObjectType(owner));
+            code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/Class", "getClassLoader", "()Ljava/lang/ClassLoader;", false);
+            code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, THREAD, "setContextClassLoader", "(Ljava/lang/ClassLoader;)V", false);
+        });
+    }
+
     /** Step: printk {@code "<prefix>%s"} with the text of resource {@code path}, read through the class's own loader. */
     public static InitStep printsResource(String prefix, String path) {
         return named("printsResource(" + path + ")", false, (cls, owner, code) -> printkOf(code, escape(prefix) + "%s", arg -> {
@@ -316,6 +346,115 @@ public final class InitSteps {
     }
 
     /**
+     * Step: {@code while (!Thread.currentThread().isInterrupted()) { }}: a busy loop outside any
+     * harness wait (a soft lockup); it ends when the thread is interrupted.
+     */
+    public static InitStep spinsUntilInterrupted() {
+        return named("spinsUntilInterrupted()", false, (cls, owner, code) -> {
+            Label loop = new Label();
+            code.visitLabel(loop);
+            code.visitFrame(Opcodes.F_SAME, 0, null, 0, null);
+            code.visitMethodInsn(Opcodes.INVOKESTATIC, THREAD, "currentThread", "()Ljava/lang/Thread;", false);
+            code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, THREAD, "isInterrupted", "()Z", false);
+            code.visitJumpInsn(Opcodes.IFEQ, loop);
+        });
+    }
+
+    /**
+     * Step: {@code Thread.sleep(Long.MAX_VALUE)}: blocked outside the harness (a hung task); an
+     * interrupt ends it with the InterruptedException.
+     */
+    public static InitStep sleepsForever() {
+        return named("sleepsForever()", false, (cls, owner, code) -> {
+            code.visitLdcInsn(Long.MAX_VALUE);
+            code.visitMethodInsn(Opcodes.INVOKESTATIC, THREAD, "sleep", "(J)V", false);
+        });
+    }
+
+    /** Step: {@code while (!Thread.interrupted()) LockSupport.park();}: parked until interrupted. */
+    public static InitStep parksUntilInterrupted() {
+        return named("parksUntilInterrupted()", false, (cls, owner, code) -> {
+            Label loop = new Label();
+            Label done = new Label();
+            code.visitLabel(loop);
+            code.visitFrame(Opcodes.F_SAME, 0, null, 0, null);
+            code.visitMethodInsn(Opcodes.INVOKESTATIC, THREAD, "interrupted", "()Z", false);
+            code.visitJumpInsn(Opcodes.IFNE, done);
+            code.visitMethodInsn(Opcodes.INVOKESTATIC, "java/util/concurrent/locks/LockSupport", "park", "()V", false);
+            code.visitJumpInsn(Opcodes.GOTO, loop);
+            code.visitLabel(done);
+            code.visitFrame(Opcodes.F_SAME, 0, null, 0, null);
+        });
+    }
+
+    /**
+     * Step: {@code new Thread(new <owner>(), threadName).start()}, the class being written a
+     * {@link #runnableClass}: a thread of module code that outlives its init (and pins the
+     * module's class loader while it runs).
+     */
+    public static InitStep startsThread(String threadName) {
+        return named("startsThread(" + threadName + ")", false, (cls, owner, code) -> {
+            code.visitTypeInsn(Opcodes.NEW, THREAD);
+            code.visitInsn(Opcodes.DUP);
+            code.visitTypeInsn(Opcodes.NEW, owner);
+            code.visitInsn(Opcodes.DUP);
+            code.visitMethodInsn(Opcodes.INVOKESPECIAL, owner, "<init>", "()V", false);
+            code.visitLdcInsn(threadName);
+            code.visitMethodInsn(Opcodes.INVOKESPECIAL, THREAD, "<init>", "(Ljava/lang/Runnable;Ljava/lang/String;)V", false);
+            code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, THREAD, "start", "()V", false);
+        });
+    }
+
+    /**
+     * Step: {@code synchronized (lock) { <steps> }}, {@code lock} a string constant: the JVM
+     * interns it, so every module naming the same constant shares the monitor. The steps must
+     * not throw (the monitor would stay held).
+     */
+    public static InitStep synchronizedOn(String lock, InitStep... steps) {
+        return named("synchronizedOn(" + lock + ", " + List.of(steps) + ")", false, (cls, owner, code) -> {
+            code.visitLdcInsn(lock);
+            code.visitInsn(Opcodes.MONITORENTER);
+            for (InitStep step : steps) {
+                step.emit(cls, owner, code);
+            }
+            code.visitLdcInsn(lock);
+            code.visitInsn(Opcodes.MONITOREXIT);
+        });
+    }
+
+    /** Step: {@code Kmod.requestModule(module)}, its result dropped. */
+    public static InitStep requestsModule(String module) {
+        return named("requestsModule(" + module + ")", false, (cls, owner, code) -> {
+            code.visitLdcInsn(module);
+            code.visitMethodInsn(Opcodes.INVOKESTATIC, KMOD, "requestModule", "(Ljava/lang/String;)I", false);
+            code.visitInsn(Opcodes.POP);
+        });
+    }
+
+    /** Step: {@code System.out.close(); System.err.close();}: the streams every later print would use. */
+    public static InitStep closesSystemStreams() {
+        return named("closesSystemStreams()", false, (cls, owner, code) -> {
+            for (String stream : new String[] {"out", "err"}) {
+                code.visitFieldInsn(Opcodes.GETSTATIC, "java/lang/System", stream, "Ljava/io/PrintStream;");
+                code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/io/PrintStream", "close", "()V", false);
+            }
+        });
+    }
+
+    /**
+     * Step: {@code Locale.setDefault(Locale.forLanguageTag(tag))}: e.g. "th-TH-u-nu-thai", whose
+     * digits are Thai wherever a format follows the default locale.
+     */
+    public static InitStep setsDefaultLocale(String tag) {
+        return named("setsDefaultLocale(" + tag + ")", false, (cls, owner, code) -> {
+            code.visitLdcInsn(tag);
+            code.visitMethodInsn(Opcodes.INVOKESTATIC, "java/util/Locale", "forLanguageTag",
+                    "(Ljava/lang/String;)Ljava/util/Locale;", false);
+            code.visitMethodInsn(Opcodes.INVOKESTATIC, "java/util/Locale", "setDefault", "(Ljava/util/Locale;)V", false);
+        });
+    }
+
+    /**
      * Step: {@code ServiceLoader.load(Runnable.class).findFirst().get().run()}: the first
      * {@code java.lang.Runnable} provider the thread's context class loader lists in
      * META-INF/services (see {@link #runnableClass}).
@@ -339,6 +478,14 @@ public final class InitSteps {
      * {@link ClassFiles#entryName}.
      */
     public static byte[] runnableClass(String binaryName, InitStep... steps) {
+        return runnableClass(binaryName, List.of(), steps);
+    }
+
+    /**
+     * As {@link #runnableClass(String, InitStep...)}, with a static initializer that does
+     * {@code clinit} (none if empty): as a module's init class (see {@link #startsThread}).
+     */
+    public static byte[] runnableClass(String binaryName, List<InitStep> clinit, InitStep... steps) {
         var writer = new net.bytebuddy.jar.asm.ClassWriter(net.bytebuddy.jar.asm.ClassWriter.COMPUTE_MAXS);
         writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, internal(binaryName), null,
                 "java/lang/Object", new String[] {"java/lang/Runnable"});
@@ -349,20 +496,26 @@ public final class InitSteps {
         init.visitInsn(Opcodes.RETURN);
         init.visitMaxs(0, 0);
         init.visitEnd();
-        MethodVisitor run = writer.visitMethod(Opcodes.ACC_PUBLIC, "run", "()V", null, null);
-        run.visitCode();
+        method(writer, binaryName, writer.visitMethod(Opcodes.ACC_PUBLIC, "run", "()V", null, null), List.of(steps));
+        if (!clinit.isEmpty()) {
+            method(writer, binaryName, writer.visitMethod(Opcodes.ACC_STATIC, "<clinit>", "()V", null, null), clinit);
+        }
+        writer.visitEnd();
+        return writer.toByteArray();
+    }
+
+    private static void method(ClassVisitor writer, String binaryName, MethodVisitor code, List<InitStep> steps) {
+        code.visitCode();
         boolean ends = false;
         for (InitStep step : steps) {
-            step.emit(writer, internal(binaryName), run);
+            step.emit(writer, internal(binaryName), code);
             ends = step.ends();
         }
         if (!ends) {
-            run.visitInsn(Opcodes.RETURN);
+            code.visitInsn(Opcodes.RETURN);
         }
-        run.visitMaxs(0, 0);
-        run.visitEnd();
-        writer.visitEnd();
-        return writer.toByteArray();
+        code.visitMaxs(0, 0);
+        code.visitEnd();
     }
 
     /** {@code Kmod.printk(format, value)}, the one value (an object) pushed by {@code value}. */

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * What user space reads about modules, each a snapshot taken under the kernel lock: the list
@@ -22,13 +23,7 @@ final class Sysfs {
 
     /** The state of module {@code name}; built-ins are LIVE once booted. */
     Optional<ModuleState> state(String name) {
-        k.sched.lock();
-        try {
-            Module mod = k.find(name);
-            return mod == null || mod.state == ModuleState.UNFORMED ? Optional.empty() : Optional.of(mod.state);
-        } finally {
-            k.sched.unlock();
-        }
+        return locked(() -> formed(name).map(mod -> mod.state));
     }
 
     /**
@@ -38,9 +33,8 @@ final class Sysfs {
      * dependency list).
      */
     BitSet loadedAmong(List<String> names) {
-        BitSet loaded = new BitSet(names.size());
-        k.sched.lock();
-        try {
+        return locked(() -> {
+            BitSet loaded = new BitSet(names.size());
             for (int i = 0; i < names.size(); i++) {
                 Module mod = k.find(names.get(i));
                 if (mod != null && (mod.state == ModuleState.LIVE
@@ -48,26 +42,18 @@ final class Sysfs {
                     loaded.set(i);
                 }
             }
-        } finally {
-            k.sched.unlock();
-        }
-        return loaded;
+            return loaded;
+        });
     }
 
     /** Whether {@code name} is built in. */
     boolean isBuiltin(String name) {
-        k.sched.lock();
-        try {
-            return k.builtins.containsKey(name);
-        } finally {
-            k.sched.unlock();
-        }
+        return locked(() -> k.builtins.containsKey(name));
     }
 
     /** Snapshot of the module list as /proc/modules shows it: formed modules, newest first. */
     List<ModuleInfo> list() {
-        k.sched.lock();
-        try {
+        return locked(() -> {
             List<ModuleInfo> infos = new ArrayList<>();
             for (Module mod : k.list.values()) {
                 if (mod.state != ModuleState.UNFORMED) {
@@ -75,38 +61,35 @@ final class Sysfs {
                 }
             }
             return infos;
-        } finally {
-            k.sched.unlock();
-        }
+        });
     }
 
     /** Snapshot of one module, built-ins included (/sys/module/NAME). */
     Optional<ModuleInfo> info(String name) {
-        k.sched.lock();
-        try {
-            Module mod = k.find(name);
-            return mod == null || mod.state == ModuleState.UNFORMED ? Optional.empty() : Optional.of(mod.info());
-        } finally {
-            k.sched.unlock();
-        }
+        return locked(() -> formed(name).map(Module::info));
     }
 
     /** The class loader of module {@code name}, built-ins included, while it is formed. */
     Optional<ClassLoader> classLoader(String name) {
-        k.sched.lock();
-        try {
-            Module mod = k.find(name);
-            return mod == null ? Optional.empty() : Optional.ofNullable(mod.loader);
-        } finally {
-            k.sched.unlock();
-        }
+        return locked(() -> Optional.ofNullable(k.find(name)).map(mod -> mod.loader));
     }
 
     /** The init records of this boot, in load order. */
     List<InitRecord> timings() {
+        return locked(() -> k.timings.snapshot());
+    }
+
+    /** Module {@code name} past UNFORMED, built-ins included. Caller holds the kernel lock. */
+    private Optional<Module> formed(String name) {
+        Module mod = k.find(name);
+        return mod == null || mod.state == ModuleState.UNFORMED ? Optional.empty() : Optional.of(mod);
+    }
+
+    /** {@code read}, under the kernel lock (the scheduler's, which guards the module list). */
+    private <T> T locked(Supplier<T> read) {
         k.sched.lock();
         try {
-            return k.timings.snapshot();
+            return read.get();
         } finally {
             k.sched.unlock();
         }

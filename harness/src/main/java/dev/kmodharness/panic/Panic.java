@@ -1,6 +1,7 @@
 package dev.kmodharness.panic;
 
 import dev.kmodharness.log.Dmesg;
+import dev.kmodharness.time.CallTrace;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -124,43 +125,30 @@ public final class Panic {
     }
 
     /**
-     * show_trace_log_lvl: {@code Call Trace:}, {@code <TASK>}, a frame a line, {@code </TASK>}.
-     * Frames are module code and the JDK's, down to where the harness called in; a module's
-     * frame ends in {@code [name]}, as %pS prints a module symbol.
+     * show_trace_log_lvl ({@link CallTrace}): frames are module code and the JDK's, down to
+     * where the harness called in; a module's frame ends in {@code [name]}, as %pS prints a
+     * module symbol.
      */
     static List<String> callTrace(StackTraceElement[] stack) {
-        List<String> out = new ArrayList<>();
-        out.add("Call Trace:");
-        out.add(" <TASK>");
-        int printed = 0;
-        boolean started = false;
+        List<StackTraceElement> frames = new ArrayList<>();
         for (StackTraceElement frame : stack) {
             String cls = frame.getClassName();
             if (cls.startsWith("dev.kmodharness.api.")) {
                 continue; // the facade (Kmod, JvmExit) is the kernel's entry, not module code
             }
             boolean harness = cls.startsWith("dev.kmodharness.");
-            if (!started) {
-                if (harness) {
-                    continue; // the harness's own frames above the module's (the panic itself)
-                }
-                started = true;
+            if (frames.isEmpty() && harness) {
+                continue; // the harness's own frames above the module's (the panic itself)
             } else if (harness) {
                 break; // where the harness called the module's code
             }
-            if (printed == MAX_FRAMES) {
-                out.add(" ...");
-                break;
-            }
-            out.add(" " + frame.getClassName() + "." + frame.getMethodName() + module(frame));
-            printed++;
+            frames.add(frame);
         }
-        out.add(" </TASK>");
-        return out;
+        return CallTrace.lines(frames, MAX_FRAMES, false, Panic::moduleFrame);
     }
 
-    private static String module(StackTraceElement frame) {
+    private static boolean moduleFrame(StackTraceElement frame) {
         String loader = frame.getClassLoaderName();
-        return loader == null || loader.equals("app") || loader.equals("platform") ? "" : " [" + loader + "]";
+        return !(loader == null || loader.equals("app") || loader.equals("platform"));
     }
 }

@@ -1,16 +1,20 @@
 package dev.kmodharness.time;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;
 
 /**
- * A task's stack as the kernel prints a call trace (dump_stack, sched_show_task): "Call Trace:",
- * the frames between {@code <TASK>} and {@code </TASK>}, innermost first, each frame of module
- * code followed by {@code [module]} as the kernel follows a symbol with its module's name.
+ * A task's stack as the kernel prints a call trace (lib/dump_stack.c dump_stack,
+ * arch/x86/kernel/dumpstack.c show_trace_log_lvl, kernel/sched/core.c sched_show_task): "Call
+ * Trace:", the frames between {@code <TASK>} and {@code </TASK>}, innermost first, each frame of
+ * module code followed by {@code [module]} as the kernel follows a symbol with its module's
+ * name. The one printer of the lockup detectors, show_state, oops and panic.
  */
-final class CallTrace {
+public final class CallTrace {
 
-    /** Frames printed at most; the rest is one "..." line. */
+    /** Frames the lockup detectors print at most; the rest is one "..." line. */
     static final int MAX_FRAMES = 24;
 
     private CallTrace() {
@@ -25,25 +29,46 @@ final class CallTrace {
                 comm, state, pid, pid, 0);
     }
 
-    /** @param moduleFrame whether a frame is module code (its class loader is a module's) */
+    /**
+     * The lockup detectors' trace: every frame with its source, at most {@link #MAX_FRAMES}.
+     *
+     * @param moduleFrame whether a frame is module code (its class loader is a module's)
+     */
     static String format(StackTraceElement[] stack, Predicate<StackTraceElement> moduleFrame) {
-        StringBuilder out = new StringBuilder("Call Trace:\n <TASK>\n");
-        for (int i = 0; i < Math.min(stack.length, MAX_FRAMES); i++) {
-            StackTraceElement frame = stack[i];
-            out.append(' ').append(frame.getClassName()).append('.').append(frame.getMethodName()).append('(')
-                    .append(frame.getFileName() == null ? "Unknown Source" : frame.getFileName());
-            if (frame.getLineNumber() >= 0) {
-                out.append(':').append(frame.getLineNumber());
+        return String.join("\n", lines(List.of(stack), MAX_FRAMES, true, moduleFrame));
+    }
+
+    /**
+     * The trace's lines: "Call Trace:", " <TASK>", a line a frame ({@code " class.method"}, then
+     * {@code (File:line)} when {@code sources}, then {@code " [module]"} for module code) for at
+     * most {@code maxFrames} frames and " ..." if there are more, " </TASK>".
+     *
+     * @param moduleFrame whether a frame is module code (named by its class loader's name)
+     */
+    public static List<String> lines(List<StackTraceElement> frames, int maxFrames, boolean sources,
+            Predicate<StackTraceElement> moduleFrame) {
+        List<String> out = new ArrayList<>();
+        out.add("Call Trace:");
+        out.add(" <TASK>");
+        for (StackTraceElement frame : frames.subList(0, Math.min(frames.size(), maxFrames))) {
+            StringBuilder line = new StringBuilder(" ").append(frame.getClassName()).append('.')
+                    .append(frame.getMethodName());
+            if (sources) {
+                line.append('(').append(frame.getFileName() == null ? "Unknown Source" : frame.getFileName());
+                if (frame.getLineNumber() >= 0) {
+                    line.append(':').append(frame.getLineNumber());
+                }
+                line.append(')');
             }
-            out.append(')');
             if (moduleFrame.test(frame)) {
-                out.append(" [").append(frame.getClassLoaderName()).append(']');
+                line.append(" [").append(frame.getClassLoaderName()).append(']');
             }
-            out.append('\n');
+            out.add(line.toString());
         }
-        if (stack.length > MAX_FRAMES) {
-            out.append(" ...\n");
+        if (frames.size() > maxFrames) {
+            out.add(" ...");
         }
-        return out.append(" </TASK>").toString();
+        out.add(" </TASK>");
+        return out;
     }
 }

@@ -3,8 +3,6 @@ package dev.kmodharness.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -16,26 +14,8 @@ import org.junit.jupiter.api.Test;
  */
 class BenchCommandTest {
 
-    private record Run(int status, String out, String err) {
-        List<String> outLines() {
-            return out.lines().toList();
-        }
-
-        @Override
-        public String toString() {
-            return "exit " + status + "\n--- out:\n" + out + "--- err:\n" + err;
-        }
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Main.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(status, out.toString(), err.toString());
-    }
-
     /** The number the last line of {@code run} ends with, after {@code prefix}. */
-    private static double lastFigure(Run run, String prefix) {
+    private static double lastFigure(CliRun run, String prefix) {
         List<String> lines = run.outLines();
         String last = lines.get(lines.size() - 1);
         Matcher m = Pattern.compile(Pattern.quote(prefix) + "(\\d+\\.\\d\\d)x?").matcher(last);
@@ -45,7 +25,7 @@ class BenchCommandTest {
 
     @Test
     void loadEndsWithTheRatioOfTheMedians() {
-        Run run = run("bench", "load", "--modules", "30", "--rounds", "1", "--warmup", "0");
+        CliRun run = CliRun.run("bench", "load", "--modules", "30", "--rounds", "1", "--warmup", "0");
         assertEquals(0, run.status(), run::toString);
         assertTrue(run.out().startsWith("bench load: dag x 30 (5 classes, init cost 0, 3 imports"), run::toString);
         assertTrue(lastFigure(run, "ratio harness/baseline median: ") > 0, run::toString);
@@ -53,7 +33,7 @@ class BenchCommandTest {
 
     @Test
     void modprobeGivesEachInitWorkByDefaultAndEndsWithTheSpeedup() {
-        Run run = run("bench", "modprobe", "--modules", "21", "--rounds", "1", "--warmup", "0", "--baseline");
+        CliRun run = CliRun.run("bench", "modprobe", "--modules", "21", "--rounds", "1", "--warmup", "0", "--baseline");
         assertEquals(0, run.status(), run::toString);
         assertTrue(run.out().startsWith("bench modprobe: wide x 21 (5 classes, init cost 20000,"), run::toString);
         assertTrue(run.out().contains("their share of the 20 leaves"), run::toString);
@@ -62,14 +42,14 @@ class BenchCommandTest {
         assertTrue(run.out().contains("\nharness/baseline median, 2 threads: "), run::toString);
         assertTrue(lastFigure(run, "speedup 2 vs 1 threads (median): ") > 0, run::toString);
 
-        Run empty = run("bench", "modprobe", "--modules", "5", "--rounds", "1", "--warmup", "0", "--init-cost", "0");
+        CliRun empty = CliRun.run("bench", "modprobe", "--modules", "5", "--rounds", "1", "--warmup", "0", "--init-cost", "0");
         assertEquals(0, empty.status(), empty::toString);
         assertTrue(empty.out().startsWith("bench modprobe: wide x 5 (5 classes, init cost 0,"), empty::toString);
     }
 
     @Test
     void scalingEndsWithTheTimeRatio() {
-        Run run = run("bench", "scaling", "--small", "10", "--large", "30", "--rounds", "1", "--warmup", "0");
+        CliRun run = CliRun.run("bench", "scaling", "--small", "10", "--large", "30", "--rounds", "1", "--warmup", "0");
         assertEquals(0, run.status(), run::toString);
         List<String> lines = run.outLines();
         assertTrue(lines.get(lines.size() - 1).endsWith("(module ratio 3.00)"), run::toString);
@@ -79,13 +59,13 @@ class BenchCommandTest {
 
     @Test
     void badOptionsGetOneLineAndTheUsageStatus() {
-        assertEquals(new Run(2, "", "kmod-harness: --threads takes counts between 1 and 256, not 0\n"),
-                run("bench", "modprobe", "--threads", "1,0"));
-        assertEquals(new Run(2, "", "kmod-harness: --rounds must be at least 1: 0\n"),
-                run("bench", "load", "--rounds", "0"));
-        assertEquals(new Run(2, "", "kmod-harness: want 1 <= --small < --large, not 10 and 10\n"),
-                run("bench", "scaling", "--small", "10", "--large", "10"));
-        assertEquals(new Run(2, "", "kmod-harness: --top makes no sense here: the threads load the leaves\n"),
-                run("bench", "modprobe", "--top"));
+        assertEquals(new CliRun(2, "", "kmod-harness: --threads takes counts between 1 and 256, not 0\n"),
+                CliRun.run("bench", "modprobe", "--threads", "1,0"));
+        assertEquals(new CliRun(2, "", "kmod-harness: --rounds must be at least 1: 0\n"),
+                CliRun.run("bench", "load", "--rounds", "0"));
+        assertEquals(new CliRun(2, "", "kmod-harness: want 1 <= --small < --large, not 10 and 10\n"),
+                CliRun.run("bench", "scaling", "--small", "10", "--large", "10"));
+        assertEquals(new CliRun(2, "", "kmod-harness: --top makes no sense here: the threads load the leaves\n"),
+                CliRun.run("bench", "modprobe", "--top"));
     }
 }

@@ -4,8 +4,6 @@ import static dev.kmodharness.junit.PluginBuilder.plugin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,16 +16,6 @@ class ExploreCommandTest {
     @TempDir
     Path dir;
 
-    record Result(int status, String out, String err) {
-    }
-
-    Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Main.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Result(status, out.toString(), err.toString());
-    }
-
     Path script(String... lines) throws Exception {
         plugin("a").license("GPL").printk("a: hello").writeTo(dir.resolve("mods"));
         plugin("b").license("GPL").printk("b: hello").writeTo(dir.resolve("mods"));
@@ -39,7 +27,7 @@ class ExploreCommandTest {
     @Test
     void twoIndependentLoadsEndTwoWaysInDmesgAndLsmodOrder() throws Exception {
         Path script = script("modprobe a &", "modprobe b &", "wait");
-        Result r = run("explore", "--modules", dir.resolve("mods").toString(), "--preemptions", "0", "--expect",
+        CliRun r = CliRun.run("explore", "--modules", dir.resolve("mods").toString(), "--preemptions", "0", "--expect",
                 "status 0", script.toString());
         assertEquals(0, r.status(), r::toString);
         List<String> lines = r.out().lines().toList();
@@ -49,16 +37,16 @@ class ExploreCommandTest {
         List<String> tokens = lines.stream().filter(l -> l.startsWith("  replay: ")).map(l -> l.substring(10)).toList();
         assertEquals(2, tokens.size());
         for (String token : tokens) {
-            Result replay = run("explore", "--modules", dir.resolve("mods").toString(), "--replay", token,
+            CliRun replay = CliRun.run("explore", "--modules", dir.resolve("mods").toString(), "--replay", token,
                     script.toString());
-            assertEquals(new Result(0, "", ""), replay);
+            assertEquals(new CliRun(0, "", ""), replay);
         }
     }
 
     @Test
     void aBrokenExpectationExitsOne() throws Exception {
         Path script = script("modprobe a &", "modprobe b &", "wait", "lsmod");
-        Result r = run("explore", "--modules", dir.resolve("mods").toString(), "--strategy", "random",
+        CliRun r = CliRun.run("explore", "--modules", dir.resolve("mods").toString(), "--strategy", "random",
                 "--schedules", "3", "--expect", "/sys/module/c/initstate:live", script.toString());
         assertEquals(1, r.status(), r::toString);
         String last = r.out().lines().reduce((x, y) -> y).orElseThrow();
@@ -71,15 +59,15 @@ class ExploreCommandTest {
     void usageErrorsAreOneLine() throws Exception {
         Path script = script("modprobe a");
         String mods = dir.resolve("mods").toString();
-        assertEquals(new Result(2, "", "kmod-harness: --shard takes I/N, not '1-2'\n"),
-                run("explore", "--modules", mods, "--shard", "1-2", script.toString()));
-        assertEquals(new Result(2, "", "kmod-harness: shard 2/2: want 0 <= I < N\n"),
-                run("explore", "--modules", mods, "--shard", "2/2", script.toString()));
-        assertEquals(new Result(2, "", "kmod-harness: --strategy takes dfs, pct or random, not 'bfs'\n"),
-                run("explore", "--modules", mods, "--strategy", "bfs", script.toString()));
-        assertEquals(new Result(2, "", "kmod-harness: explore needs --clock virtual: a schedule owns the time\n"),
-                run("explore", "--modules", mods, "--clock", "real", script.toString()));
-        assertEquals(new Result(2, "", "kmod-harness: not a replay token: 'x' (tokens start with S)\n"),
-                run("explore", "--modules", mods, "--replay", "x", script.toString()));
+        assertEquals(new CliRun(2, "", "kmod-harness: --shard takes I/N, not '1-2'\n"),
+                CliRun.run("explore", "--modules", mods, "--shard", "1-2", script.toString()));
+        assertEquals(new CliRun(2, "", "kmod-harness: shard 2/2: want 0 <= I < N\n"),
+                CliRun.run("explore", "--modules", mods, "--shard", "2/2", script.toString()));
+        assertEquals(new CliRun(2, "", "kmod-harness: --strategy takes dfs, pct or random, not 'bfs'\n"),
+                CliRun.run("explore", "--modules", mods, "--strategy", "bfs", script.toString()));
+        assertEquals(new CliRun(2, "", "kmod-harness: explore needs --clock virtual: a schedule owns the time\n"),
+                CliRun.run("explore", "--modules", mods, "--clock", "real", script.toString()));
+        assertEquals(new CliRun(2, "", "kmod-harness: not a replay token: 'x' (tokens start with S)\n"),
+                CliRun.run("explore", "--modules", mods, "--replay", "x", script.toString()));
     }
 }

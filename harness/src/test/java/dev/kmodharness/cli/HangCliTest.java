@@ -1,12 +1,11 @@
 package dev.kmodharness.cli;
 
+import static dev.kmodharness.junit.InitSteps.sleepsForever;
+import static dev.kmodharness.junit.InitSteps.spinsUntilInterrupted;
 import static dev.kmodharness.junit.PluginBuilder.plugin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmodharness.junit.HostileInit;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,22 +24,9 @@ class HangCliTest {
     @TempDir
     Path dir;
 
-    private record Run(int status, String out, String err) {
-        List<String> outLines() {
-            return out.lines().map(l -> l.replaceFirst("^\\[ *\\d+\\.\\d{6}\\] ", "")).toList();
-        }
-
-        @Override
-        public String toString() {
-            return "exit " + status + "\n--- out:\n" + out + "--- err:\n" + err;
-        }
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Main.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(status, out.toString(), err.toString());
+    /** Standard output, a line each, without the dmesg timestamps. */
+    private static List<String> outLinesUntimed(CliRun r) {
+        return r.outLines().stream().map(l -> l.replaceFirst("^\\[ *\\d+\\.\\d{6}\\] ", "")).toList();
     }
 
     private String[] args(String... rest) {
@@ -53,13 +39,13 @@ class HangCliTest {
 
     @Test
     void modprobeOfASpinningInitEndsWithTheSoftLockupReport() {
-        plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.spinning("a")).writeTo(dir);
+        plugin("a").license("GPL").does(spinsUntilInterrupted()).writeTo(dir);
 
-        Run r = run(args("modprobe", "--modules", dir.toString(), "a"));
+        CliRun r = CliRun.run(args("modprobe", "--modules", dir.toString(), "a"));
 
         assertEquals(1, r.status(), r::toString);
         assertEquals("kmod-harness: hung: soft lockup of task modprobe a:2 (the report is in dmesg)\n", r.err());
-        List<String> lines = r.outLines();
+        List<String> lines = outLinesUntimed(r);
         int bug = -1;
         for (int i = 0; i < lines.size() && bug < 0; i++) {
             bug = lines.get(i).matches("watchdog: BUG: soft lockup - CPU#0 stuck for [0-9]+s! \\[modprobe a:2\\]") ? i : -1;
@@ -72,15 +58,15 @@ class HangCliTest {
 
     @Test
     void runOfAScriptWhoseModprobeBlocksEndsWithTheHungTaskReport() throws Exception {
-        plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.sleeping("a")).writeTo(dir);
+        plugin("a").license("GPL").does(sleepsForever()).writeTo(dir);
         plugin("b").license("GPL").printk("b: loaded").writeTo(dir);
         Path script = Files.writeString(dir.resolve("script.sh"), "modprobe b\nmodprobe a\nlsmod\n");
 
-        Run r = run(args("run", "--modules", dir.toString(), script.toString()));
+        CliRun r = CliRun.run(args("run", "--modules", dir.toString(), script.toString()));
 
         assertEquals(1, r.status(), r::toString);
         assertEquals("kmod-harness: hung: hung task sh:2 (the report is in dmesg)\n", r.err());
-        List<String> lines = r.outLines();
+        List<String> lines = outLinesUntimed(r);
         assertTrue(lines.stream().anyMatch(l -> l.matches("INFO: task sh:2 blocked for more than [0-9]+ seconds\\.")),
                 r::toString);
         assertTrue(lines.contains("b: loaded"), r::toString);
@@ -91,7 +77,7 @@ class HangCliTest {
     void consoleShowsEachLineOnStandardErrorAsItIsLogged() {
         plugin("a").license("GPL").printk("a: hello").printk("a: bye").writeTo(dir);
 
-        Run r = run("modprobe", "--modules", dir.toString(), "--console", "a");
+        CliRun r = CliRun.run("modprobe", "--modules", dir.toString(), "--console", "a");
 
         assertEquals(0, r.status(), r::toString);
         List<String> dmesg = r.out().lines().takeWhile(l -> !l.isEmpty()).toList();
@@ -103,7 +89,7 @@ class HangCliTest {
     void withoutConsoleStandardErrorStaysQuiet() {
         plugin("a").license("GPL").printk("a: hello").writeTo(dir);
 
-        Run r = run("modprobe", "--modules", dir.toString(), "a");
+        CliRun r = CliRun.run("modprobe", "--modules", dir.toString(), "a");
 
         assertEquals(0, r.status(), r::toString);
         assertEquals("", r.err());

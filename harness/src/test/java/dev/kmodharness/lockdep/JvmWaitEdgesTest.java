@@ -1,5 +1,7 @@
 package dev.kmodharness.lockdep;
 
+import static dev.kmodharness.junit.InitSteps.requestsModule;
+import static dev.kmodharness.junit.InitSteps.synchronizedOn;
 import static dev.kmodharness.junit.PluginBuilder.plugin;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmodharness.Kernel;
-import dev.kmodharness.junit.HostileInit;
 import dev.kmodharness.module.ModuleState;
 import dev.kmodharness.time.ClockMode;
 import java.nio.file.Path;
@@ -33,9 +34,9 @@ class JvmWaitEdgesTest {
     @EnumSource(ClockMode.class)
     void monitorHeldAcrossRequestModuleIsACycle(ClockMode clock) throws Exception {
         String lock = "JvmWaitEdgesTest lock " + clock;
-        plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.requestingUnderMonitor("a", lock, "b"))
+        plugin("a").license("GPL").does(synchronizedOn(lock, requestsModule("b")))
                 .writeTo(dir);
-        plugin("b").license("GPL").resource(HostileInit.path("b"), HostileInit.enteringMonitor("b", lock)).writeTo(dir);
+        plugin("b").license("GPL").does(synchronizedOn(lock)).writeTo(dir);
         // The hung-task report comes well after lockdep's: 500 ms against the detector's 62 ms round.
         try (Kernel kernel = Kernel.builder().modules(dir).clock(clock).hungTaskTimeout(Duration.ofMillis(500))
                 .softLockup(Duration.ofMillis(500)).build()) {

@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmodharness.cli.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.kmodharness.cli.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,16 +23,6 @@ class ReportOptionsTest {
     @TempDir
     Path dir;
 
-    private record Cli(int status, String out, String err) {
-    }
-
-    private static Cli main(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Main.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Cli(status, out.toString(), err.toString());
-    }
-
     /** The seed in small, named as the seed names it: i915 requests kvmgt, kvmgt needs four i915 symbols. */
     private Path seedSet() {
         Path modules = dir.resolve("modules");
@@ -49,7 +37,7 @@ class ReportOptionsTest {
         Path trace = dir.resolve("t.json");
         Path plot = dir.resolve("p.svg");
 
-        Cli r = main("modprobe", "--modules", seedSet().toString(), "--report", "blame", "--report", "chain",
+        CliRun r = CliRun.run("modprobe", "--modules", seedSet().toString(), "--report", "blame", "--report", "chain",
                 "--report", "initcalls", "--trace", trace.toString(), "--plot", plot.toString(), "i915");
 
         assertEquals(0, r.status(), r.err());
@@ -72,7 +60,7 @@ class ReportOptionsTest {
 
     @Test
     void reproducePrintsTheReportsToo() {
-        Cli r = main("reproduce", "--modules", seedSet().toString(), "--report", "chain");
+        CliRun r = CliRun.run("reproduce", "--modules", seedSet().toString(), "--report", "chain");
 
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("\n== critical chain ==\n"), r.out());
@@ -86,7 +74,7 @@ class ReportOptionsTest {
     void runPrintsTheReportsAfterTheScriptAndKeepsItsStatus() throws Exception {
         Path script = Files.write(dir.resolve("script.sh"), List.of("modprobe i915 enable_gvt=1", "lsmod"));
 
-        Cli r = main("run", "--modules", seedSet().toString(), "--report", "blame", script.toString());
+        CliRun r = CliRun.run("run", "--modules", seedSet().toString(), "--report", "blame", script.toString());
 
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().startsWith("Module                  Size  Used by\ni915 "), r.out());
@@ -98,7 +86,7 @@ class ReportOptionsTest {
     void anUnwritableFileIsOneLineAndExitTwo() {
         Path missing = dir.resolve("no such dir").resolve("t.json");
 
-        Cli r = main("modprobe", "--modules", seedSet().toString(), "--trace", missing.toString(), "i915");
+        CliRun r = CliRun.run("modprobe", "--modules", seedSet().toString(), "--trace", missing.toString(), "i915");
 
         assertEquals(2, r.status());
         assertEquals("kmod-harness: --trace " + missing + ": No such file or directory\n", r.err());
@@ -106,7 +94,7 @@ class ReportOptionsTest {
 
     @Test
     void aDirectoryIsNotAPlotFile() {
-        Cli r = main("modprobe", "--modules", seedSet().toString(), "--plot", dir.toString(), "i915");
+        CliRun r = CliRun.run("modprobe", "--modules", seedSet().toString(), "--plot", dir.toString(), "i915");
 
         assertEquals(2, r.status());
         assertEquals(1, r.err().lines().count(), r.err());
@@ -116,7 +104,7 @@ class ReportOptionsTest {
 
     @Test
     void anUnknownReportIsAUsageErrorAndNothingRuns() {
-        Cli r = main("modprobe", "--modules", seedSet().toString(), "--report", "plot", "i915");
+        CliRun r = CliRun.run("modprobe", "--modules", seedSet().toString(), "--report", "plot", "i915");
 
         assertEquals(2, r.status());
         assertEquals("", r.out());

@@ -4,11 +4,9 @@ import static dev.kmodharness.junit.PluginBuilder.plugin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmodharness.cli.Main;
+import dev.kmodharness.cli.CliRun;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,21 +23,11 @@ class RunCommandTest {
 
     private Path modules;
 
-    private record Cli(int status, String out, String err) {
-    }
-
     @BeforeEach
     void modules() {
         modules = dir.resolve("modules");
         plugin("a").license("GPL").exportsGpl("a_sym").printk("a: up").exit().writeTo(modules);
         plugin("b").license("GPL").imports("a", "a_sym").exit().writeTo(modules);
-    }
-
-    private static Cli main(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Main.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Cli(status, out.toString(), err.toString());
     }
 
     private Path script(String... lines) throws Exception {
@@ -51,7 +39,7 @@ class RunCommandTest {
         Path script = script("# load b and what it needs", "modprobe b", "cat /sys/module/a/refcnt", "sleep 30",
                 "insmod " + modules.resolve("a.jar"), "rmmod b", "rmmod a", "dmesg", "lsmod");
 
-        Cli r = main("run", "--modules", modules.toString(), script.toString());
+        CliRun r = CliRun.run("run", "--modules", modules.toString(), script.toString());
 
         assertEquals(1, r.status());
         assertEquals("insmod: ERROR: could not insert module " + modules.resolve("a.jar") + ": File exists\n", r.err());
@@ -64,7 +52,7 @@ class RunCommandTest {
 
     @Test
     void aScriptWhoseLinesAllSucceedExitsZero() throws Exception {
-        Cli r = main("run", "--modules", modules.toString(), script("modprobe b &", "wait", "modprobe -r b", "lsmod")
+        CliRun r = CliRun.run("run", "--modules", modules.toString(), script("modprobe b &", "wait", "modprobe -r b", "lsmod")
                 .toString());
 
         assertEquals(0, r.status(), r.err());
@@ -74,7 +62,7 @@ class RunCommandTest {
 
     @Test
     void aMalformedScriptExitsTwoWithOneLineAndRunsNothing() throws Exception {
-        Cli r = main("run", "--modules", modules.toString(), script("modprobe a", "dmesg", "foo", "lsmod").toString());
+        CliRun r = CliRun.run("run", "--modules", modules.toString(), script("modprobe a", "dmesg", "foo", "lsmod").toString());
 
         assertEquals(2, r.status());
         assertEquals("kmod-harness: script line 3: unknown command 'foo'\n", r.err());
@@ -84,11 +72,11 @@ class RunCommandTest {
     @Test
     void dashReadsTheScriptFromStandardInput() {
         InputStream stdin = System.in;
-        Cli r;
+        CliRun r;
         try {
             System.setIn(new ByteArrayInputStream("modprobe b\ncat /sys/module/b/initstate\nrmmod a\n"
                     .getBytes(StandardCharsets.UTF_8)));
-            r = main("run", "--modules", modules.toString(), "-");
+            r = CliRun.run("run", "--modules", modules.toString(), "-");
         } finally {
             System.setIn(stdin);
         }
@@ -102,7 +90,7 @@ class RunCommandTest {
     void kernelOptionsApply() throws Exception {
         Path script = script("rmmod a", "cat /sys/module/a/initstate", "modprobe b", "lsmod");
 
-        Cli r = main("run", "--modules", modules.toString(), "--builtin", "a", script.toString());
+        CliRun r = CliRun.run("run", "--modules", modules.toString(), "--builtin", "a", script.toString());
 
         assertEquals(1, r.status());
         assertEquals("rmmod: ERROR: Module a is builtin.\ncat: /sys/module/a/initstate: No such file or directory\n",
@@ -113,7 +101,7 @@ class RunCommandTest {
 
     @Test
     void aMissingScriptIsAUsageError() {
-        Cli r = main("run", "--modules", modules.toString(), dir.resolve("nosuch.sh").toString());
+        CliRun r = CliRun.run("run", "--modules", modules.toString(), dir.resolve("nosuch.sh").toString());
 
         assertEquals(2, r.status());
         assertEquals("kmod-harness: " + dir.resolve("nosuch.sh") + ": No such file or directory\n", r.err());
@@ -122,11 +110,11 @@ class RunCommandTest {
 
     @Test
     void helpListsTheRunCommand() {
-        Cli r = main("--help");
+        CliRun r = CliRun.run("--help");
 
         assertEquals(0, r.status());
         assertTrue(r.out().lines().anyMatch(l -> l.strip().startsWith("run ")), r.out());
-        Cli run = main("run", "--help");
+        CliRun run = CliRun.run("run", "--help");
         assertTrue(run.out().contains("SCRIPT"), run.out());
     }
 }

@@ -1,5 +1,7 @@
 package dev.kmodharness.time;
 
+import static dev.kmodharness.junit.InitSteps.sleepsForever;
+import static dev.kmodharness.junit.InitSteps.spinsUntilInterrupted;
 import static dev.kmodharness.junit.PluginBuilder.plugin;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmodharness.Kernel;
-import dev.kmodharness.junit.HostileInit;
 import dev.kmodharness.module.ModuleState;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,7 +38,7 @@ class LockupDetectorTest {
     @ParameterizedTest
     @EnumSource(ClockMode.class)
     void spinningInitIsASoftLockup(ClockMode clock) throws Exception {
-        plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.spinning("a")).writeTo(dir);
+        plugin("a").license("GPL").does(spinsUntilInterrupted()).writeTo(dir);
         try (Kernel kernel = boot(clock)) {
             Thread task = kernel.exec("modprobe a", () -> kernel.modprobe("a"));
 
@@ -67,7 +68,7 @@ class LockupDetectorTest {
     @ParameterizedTest
     @EnumSource(ClockMode.class)
     void initBlockedOutsideTheHarnessIsAHungTask(ClockMode clock) throws Exception {
-        plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.sleeping("a")).writeTo(dir);
+        plugin("a").license("GPL").does(sleepsForever()).writeTo(dir);
         try (Kernel kernel = boot(clock)) {
             Thread task = kernel.exec("modprobe a", () -> kernel.modprobe("a"));
 

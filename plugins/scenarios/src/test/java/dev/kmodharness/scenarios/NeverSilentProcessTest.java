@@ -1,11 +1,13 @@
 package dev.kmodharness.scenarios;
 
+import static dev.kmodharness.junit.InitSteps.closesSystemStreams;
+import static dev.kmodharness.junit.InitSteps.sleepsForever;
+import static dev.kmodharness.junit.InitSteps.spinsUntilInterrupted;
 import static dev.kmodharness.junit.PluginBuilder.plugin;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmodharness.junit.HostileInit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -75,7 +77,7 @@ class NeverSilentProcessTest {
     @Test
     void aSpinningInitEndsModprobeWithASoftLockup() throws Exception {
         Path dir = modules();
-        plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.spinning("a")).writeTo(dir);
+        plugin("a").license("GPL").does(spinsUntilInterrupted()).writeTo(dir);
 
         Run r = finish(start("modprobe", "--modules", dir.toString(), "--watchdog-thresh", "0.25", "a"));
 
@@ -91,7 +93,7 @@ class NeverSilentProcessTest {
     @Test
     void anInitBlockedOutsideTheHarnessEndsModprobeWithAHungTask() throws Exception {
         Path dir = modules();
-        plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.sleeping("a")).writeTo(dir);
+        plugin("a").license("GPL").does(sleepsForever()).writeTo(dir);
 
         Run r = finish(start("modprobe", "--modules", dir.toString(), "--hung-task-timeout", "0.5", "a"));
 
@@ -123,7 +125,7 @@ class NeverSilentProcessTest {
     @Test
     void ctrlCPrintsDmesgAndEachTasksState() throws Exception {
         Path dir = modules();
-        plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.sleeping("a")).writeTo(dir);
+        plugin("a").license("GPL").does(sleepsForever()).writeTo(dir);
         plugin("b").license("GPL").printk("b: loaded").writeTo(dir);
         Path script = Files.writeString(tmp.resolve("script.sh"), "modprobe b\nmodprobe a\n");
         Process process = start("run", "--modules", dir.toString(), "--console", "--hung-task-timeout", "0",
@@ -143,7 +145,7 @@ class NeverSilentProcessTest {
     @Test
     void aModuleClosingSystemOutSilencesNothing() throws Exception {
         Path dir = modules();
-        plugin("a").license("GPL").resource(HostileInit.path("a"), HostileInit.closingSystemStreams("a")).writeTo(dir);
+        plugin("a").license("GPL").does(closesSystemStreams()).writeTo(dir);
 
         Run r = finish(start("modprobe", "--modules", dir.toString(), "--console", "--initcall-debug", "a"));
 
