@@ -1,5 +1,7 @@
 package dev.kmodharness.junit;
 
+import static dev.kmodharness.junit.InitSteps.sleepsForever;
+import static dev.kmodharness.junit.InitSteps.spinsUntilInterrupted;
 import static dev.kmodharness.junit.KernelAssertions.assertThat;
 import static dev.kmodharness.junit.KernelAssertions.at;
 import static dev.kmodharness.junit.PluginBuilder.plugin;
@@ -84,10 +86,8 @@ class KernelTestConfigTest {
     static class Detectors {
         @ModuleSet
         static List<PluginBuilder> hostile() {
-            return List.of(plugin("blocked").license("GPL").resource(HostileInit.path("blocked"),
-                            HostileInit.sleeping("blocked")),
-                    plugin("spinning").license("GPL").resource(HostileInit.path("spinning"),
-                            HostileInit.spinning("spinning")));
+            return List.of(plugin("blocked").license("GPL").does(sleepsForever()),
+                    plugin("spinning").license("GPL").does(spinsUntilInterrupted()));
         }
 
         @Test
