@@ -99,7 +99,8 @@ final class ModprobeCommand implements Callable<Integer> {
 
     /**
      * Says in one line why the kernel cannot finish (the detectors' or lockdep's report is in
-     * dmesg), then closes it, so that dmesg also names the threads module code left running.
+     * dmesg). The kernel stays as it hung until the command has printed dmesg, lsmod and its
+     * reports: closing it first would interrupt the stuck tasks and show a kernel that moved on.
      */
     static void hung(Kernel kernel, PrintWriter err) {
         if (!kernel.lockups().isEmpty()) {
@@ -112,7 +113,6 @@ final class ModprobeCommand implements Callable<Integer> {
                     + (kernel.deadlocks().isEmpty() ? "" : " (the cycle is in dmesg)"));
         }
         err.flush();
-        kernel.close();
     }
 
     /** dmesg, one blank line, lsmod. */

@@ -70,7 +70,7 @@ final class RunCommand implements Callable<Integer> {
             kernel.exec("sh", () -> status.set(new Shell(kernel, new PrintWriter(shellOut), new PrintWriter(shellErr))
                     .run(parsed)));
             if (!kernel.awaitIdle()) {
-                // The stuck shell may go on once closing interrupts it: it speaks no more.
+                // The stuck shell may go on once the kernel closes and interrupts it: it speaks no more.
                 shellOut.shut();
                 shellErr.shut();
                 ModprobeCommand.hung(kernel, err);
