@@ -120,7 +120,8 @@ class ModprobeTest {
         module("b").imports("a", "s").printk("b: init").writeTo(dir);
 
         try (Kernel kernel = boot(dir)) {
-            assertEquals(new Modprobe.Result(1, List.of("modprobe: ERROR: could not insert 'a': No such device")),
+            // one line, naming the module asked for (tools/modprobe.c insmod_insert)
+            assertEquals(new Modprobe.Result(1, List.of("modprobe: ERROR: could not insert 'b': No such device")),
                     kernel.modprobe("b"));
 
             assertEquals(List.of(), kernel.dmesg(), "b was never inserted");

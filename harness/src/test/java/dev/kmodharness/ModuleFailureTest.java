@@ -70,7 +70,8 @@ class ModuleFailureTest {
         try (Kernel kernel = boot(dir)) {
             Modprobe.Result result = kernel.modprobe("b");
 
-            assertEquals(new Modprobe.Result(1, List.of("modprobe: ERROR: could not insert 'a': "
+            // a's error, in the one line naming the module asked for
+            assertEquals(new Modprobe.Result(1, List.of("modprobe: ERROR: could not insert 'b': "
                     + (errno == -2 ? "Unknown symbol in module, or unknown parameter (see dmesg)" : "Bad address"))),
                     result);
             assertEquals(List.of("a: module_init threw " + type.getName() + ": boom (err " + errno + ")"), texts(kernel));

@@ -54,7 +54,8 @@ public final class Modprobe {
      * {@code modprobe NAME param=value...}. As libkmod's kmod_module_probe_insert_module: nothing
      * to do when NAME is in the kernel already; else each module of its modules.dep list not in
      * the kernel is inserted, dependencies first. The states are read once, for the whole list; a
-     * module another task inserts meanwhile gives -EEXIST, which passes.
+     * module another task inserts meanwhile gives -EEXIST, which passes. The first insert that
+     * fails ends modprobe: one line, naming NAME's module whichever module failed, exit 1.
      */
     public static Result run(Depmod index, Target kernel, String name, Map<String, String> params) {
         String wanted = name.replace('-', '_');
@@ -80,7 +81,12 @@ public final class Modprobe {
                 continue; // loaded meanwhile by someone else: libkmod lets that pass
             }
             if (err < 0) {
-                errors.add("modprobe: ERROR: could not insert '" + image.name() + "': " + describe(err));
+                // kmod_module_probe_insert_module stops at the first required module that fails
+                // and returns its error; tools/modprobe.c insmod_insert prints it in one line
+                // naming the module asked for, kmod_module_get_name(mod), also when a
+                // dependency failed (kmod 29 and today's).
+                errors.add("modprobe: ERROR: could not insert '" + order.get(order.size() - 1).name() + "': "
+                        + describe(err));
                 return new Result(1, errors);
             }
         }

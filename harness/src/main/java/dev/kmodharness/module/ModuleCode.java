@@ -102,27 +102,9 @@ final class ModuleCode {
         k.panic.oops(thrown, comm, pid, workqueue, linked);
     }
 
-    /**
-     * print_modules (kernel/module/main.c): each formed module, newest first, with
-     * module_flags: {@code (P)} for a proprietary one, {@code +} COMING, {@code -} GOING.
-     * Lock held.
-     */
+    /** print_modules (kernel/module/main.c): {@link ModuleFlags#printModules}. Lock held. */
     String printModules() {
-        StringBuilder s = new StringBuilder();
-        List<Module> mods = List.copyOf(k.list.values());
-        for (int i = mods.size() - 1; i >= 0; i--) {
-            Module mod = mods.get(i);
-            if (mod.state == ModuleState.UNFORMED) {
-                continue;
-            }
-            s.append(' ').append(mod.name);
-            String flags = (mod.gplCompatible ? "" : "P")
-                    + (mod.state == ModuleState.GOING ? "-" : mod.state == ModuleState.COMING ? "+" : "");
-            if (!flags.isEmpty()) {
-                s.append('(').append(flags).append(')');
-            }
-        }
-        return s.toString();
+        return ModuleFlags.printModules(k);
     }
 
     /** The work function as %ps would name it: a lambda by the class that wrote it. */

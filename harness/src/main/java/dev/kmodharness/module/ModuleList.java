@@ -44,6 +44,11 @@ final class ModuleList {
     final Timings timings;
     /** The module notifier chain; called with the kernel lock held. */
     private final Consumer<ModuleEvent> notifier;
+    /**
+     * last_unloaded_module as print_modules prints it ({@link ModuleFlags#lastUnloaded}); empty
+     * until a module is unloaded. Guarded by the kernel lock.
+     */
+    String lastUnloaded = "";
     /** The kernel's taint mask (its own lock). */
     final Tainted tainted = new Tainted();
     /** panic() and oops: once panicked, for good. */

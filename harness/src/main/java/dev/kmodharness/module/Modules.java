@@ -120,6 +120,19 @@ public final class Modules {
         return sysfs.list();
     }
 
+    /**
+     * What print_modules prints after {@code Modules linked in:}, read under the kernel lock:
+     * {@link ModuleFlags#printModules}.
+     */
+    public String printModules() {
+        k.sched.lock();
+        try {
+            return ModuleFlags.printModules(k);
+        } finally {
+            k.sched.unlock();
+        }
+    }
+
     /** Snapshot of one module, built-ins included (/sys/module/NAME). */
     public Optional<ModuleInfo> info(String name) {
         return sysfs.info(name);

@@ -32,16 +32,7 @@ final class RequestModule {
     private String warning() {
         Thread current = Thread.currentThread();
         int pid = k.sched.pid(current);
-        StringBuilder linked = new StringBuilder("Modules linked in:");
-        for (Module m : k.list.values()) {
-            if (m.state == ModuleState.UNFORMED) {
-                continue;
-            }
-            String flags = (m.proprietaryTaint ? "P" : "")
-                    + (m.state == ModuleState.COMING ? "+" : m.state == ModuleState.GOING ? "-" : "");
-            // the module list is newest first
-            linked.insert("Modules linked in:".length(), " " + m.name + (flags.isEmpty() ? "" : "(" + flags + ")"));
-        }
+        String linked = "Modules linked in:" + ModuleFlags.printModules(k);
         String where = k.release.kmodSource() + (k.release.kmodSource().equals("kernel/kmod.c") ? ":136" : ":135");
         return "------------[ cut here ]------------\n"
                 + "WARNING: CPU: 0 PID: " + pid + " at " + where + " __request_module\n"

@@ -25,7 +25,8 @@ final class Unload {
      * with an init but no exit (-EBUSY), one whose references are held (-EWOULDBLOCK); else
      * try_stop_module takes the base reference (module_refcount() reads -1 from now on) and
      * marks it GOING; its exit runs on the calling thread with no lock held; then the GOING
-     * notifier, async_synchronize_full (no timeout), free_module and module_wq woken.
+     * notifier, async_synchronize_full (no timeout), last_unloaded_module, free_module and
+     * module_wq woken.
      *
      * @return 0, or a negative errno (-ENOENT when it is not loaded)
      */
@@ -64,6 +65,8 @@ final class Unload {
                 if (async.pending()) {
                     async.synchronizeFull(null, "rmmod " + mod.name + " (async_synchronize_full)");
                 }
+                // "Store the name of the last unloaded module for diagnostic purposes"
+                k.lastUnloaded = ModuleFlags.lastUnloaded(k, mod);
                 freeModule(mod);
             } finally {
                 k.sched.unlock();

@@ -1,7 +1,7 @@
 package dev.kmodharness.procfs;
 
+import dev.kmodharness.module.ModuleFlags;
 import dev.kmodharness.module.ModuleInfo;
-import dev.kmodharness.module.ModuleState;
 import java.util.List;
 import java.util.Locale;
 
@@ -46,10 +46,8 @@ public final class Procfs {
                     .append(deps.length() == 0 ? "-" : deps).append(' ')
                     .append(mod.state().procState()).append(" 0x0000000000000000");
             if (mod.proprietary()) {
-                // m_show prints module_flags(mod, buf, true) when the module has taints: the
-                // taint letters, then - while it unloads or + while it loads
-                out.append(" (P").append(mod.state() == ModuleState.GOING ? "-"
-                        : mod.state() == ModuleState.COMING ? "+" : "").append(')');
+                // m_show: "if (mod->taints) seq_printf(m, \" %s\", module_flags(mod, buf, true))"
+                out.append(' ').append(ModuleFlags.of(mod));
             }
             out.append('\n');
         }

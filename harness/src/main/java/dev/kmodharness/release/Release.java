@@ -103,6 +103,15 @@ public enum Release {
         return this != V5_15;
     }
 
+    /**
+     * print_modules ends with {@code [last unloaded: NAME]}; since 6f1dae1d84b6 ("module: Show
+     * the last unloaded module's taint flag(s)", v6.0) delete_module also keeps the module's
+     * module_flags(mod, buf, false), {@code [last unloaded: NAME(P)]}.
+     */
+    public boolean lastUnloadedShowsTaints() {
+        return this != V5_15;
+    }
+
     /** Where __request_module lives: kernel/kmod.c, since 2023 kernel/module/kmod.c. */
     public String kmodSource() {
         return this == V5_15 ? "kernel/kmod.c" : "kernel/module/kmod.c";

@@ -262,15 +262,26 @@ public final class Shell {
             return false;
         }
         if (!info.get().holders().isEmpty()) {
+            // kmod_module_get_holders lists /sys/module/NAME/holders; the harness lists the
+            // holders newest first, as /proc/modules does (see "Where we differ")
             printErr("rmmod: ERROR: Module " + name + " is in use by: " + String.join(" ", info.get().holders()));
             return false;
         }
-        if (info.get().refcnt() != 0) {
+        // check_module_inuse (kmod 29 and today's): "in use" only for a refcnt above 0; any
+        // other negative kmod_module_get_refcnt than -ENOENT, such as the -1 of a module
+        // unloading (try_release_module_ref), fails the name without a word.
+        if (info.get().refcnt() > 0) {
             printErr("rmmod: ERROR: Module " + name + " is in use");
+            return false;
+        }
+        if (info.get().refcnt() < 0) {
             return false;
         }
         int err = kernel.rmmod(name);
         if (err < 0) {
+            // Two lines: libkmod's kmod_module_remove_module logs its own ERR (rmmod's log level
+            // is LOG_ERR, through tools/log.c's log_kmod, with the module's name), then rmmod's.
+            printErr("rmmod: ERROR: could not remove '" + name + "': " + Strerror.of(err));
             printErr("rmmod: ERROR: could not remove module " + arg + ": " + Strerror.of(err));
             return false;
         }

@@ -3,7 +3,6 @@ package dev.kmodharness.time;
 import dev.kmodharness.lockdep.JvmEdge;
 import dev.kmodharness.lockdep.jvm.JvmWait;
 import dev.kmodharness.lockdep.jvm.JvmWaits;
-import dev.kmodharness.module.ModuleInfo;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
@@ -38,7 +37,8 @@ final class LockupDetector {
     /** hung_task_timeout_secs, real nanoseconds; 0 is off. */
     private final long hungNanos;
     private final Predicate<StackTraceElement> moduleFrame;
-    private final Supplier<List<ModuleInfo>> modules;
+    /** print_modules' list: {@code " a b(+)"}. */
+    private final Supplier<String> modules;
     private final Consumer<String> printk;
     private final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     private final boolean cpuTime = mx.isThreadCpuTimeSupported() && mx.isThreadCpuTimeEnabled();
@@ -53,7 +53,7 @@ final class LockupDetector {
      * @param printk where reports go; called on the watchdog thread without the kernel lock
      */
     LockupDetector(Scheduler sched, long softNanos, long hungNanos, Predicate<StackTraceElement> moduleFrame,
-            Supplier<List<ModuleInfo>> modules, Consumer<String> printk) {
+            Supplier<String> modules, Consumer<String> printk) {
         this.sched = sched;
         this.softNanos = softNanos;
         this.hungNanos = hungNanos;

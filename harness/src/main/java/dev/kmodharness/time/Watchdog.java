@@ -1,6 +1,5 @@
 package dev.kmodharness.time;
 
-import dev.kmodharness.module.ModuleInfo;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
@@ -29,11 +28,11 @@ public final class Watchdog implements AutoCloseable {
      * @param softLockup the soft-lockup threshold; zero is off
      * @param hungTask hung_task_timeout_secs; zero is off
      * @param moduleFrame whether a stack frame is module code
-     * @param modules the module list, newest first, for "Modules linked in:"
+     * @param modules print_modules' list, for "Modules linked in:"
      * @param report receives each report (one multi-line text), on the watchdog thread
      */
     public Watchdog(Scheduler sched, Duration stallPeriod, Duration softLockup, Duration hungTask,
-            Predicate<StackTraceElement> moduleFrame, Supplier<List<ModuleInfo>> modules,
+            Predicate<StackTraceElement> moduleFrame, Supplier<String> modules,
             String kernelName, Consumer<String> report) {
         long stallNanos = sched.mode() == ClockMode.VIRTUAL ? stallPeriod.toNanos() : 0;
         this.detector = new LockupDetector(sched, softLockup.toNanos(), hungTask.toNanos(), moduleFrame, modules,

@@ -175,8 +175,12 @@ class ShellCommandsTest {
                     "rmmod: ERROR: Module nosuch is not currently loaded",
                     "rmmod: ERROR: Module my_mod is not currently loaded",
                     "rmmod: ERROR: Module a is in use by: c b",
+                    // libkmod's line, then rmmod's, for each
+                    "rmmod: ERROR: could not remove 'no_exit': Device or resource busy",
                     "rmmod: ERROR: could not remove module no_exit: Device or resource busy",
+                    "rmmod: ERROR: could not remove 'no_exit': Device or resource busy",
                     "rmmod: ERROR: could not remove module no-exit: Device or resource busy",
+                    "rmmod: ERROR: could not remove 'no_exit': Device or resource busy",
                     "rmmod: ERROR: could not remove module no_exit.jar: Device or resource busy"), r.errLines());
             assertEquals(HEADER + row(kernel, "no_exit", "") + row(kernel, "a", ""), r.out());
             assertEquals(List.of("c: exit", "b: exit"), kernel.dmesgRecords().stream()
