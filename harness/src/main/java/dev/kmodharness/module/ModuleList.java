@@ -50,7 +50,7 @@ final class ModuleList {
      */
     String lastUnloaded = "";
     /** The kernel's taint mask (its own lock). */
-    final Tainted tainted = new Tainted();
+    final Tainted tainted;
     /** panic() and oops: once panicked, for good. */
     final Panic panic;
 
@@ -64,6 +64,7 @@ final class ModuleList {
         this.gate = gate;
         this.notifier = notifier;
         this.timings = new Timings(sched::now, timingRecords);
+        this.tainted = new Tainted(release.taintFlags());
         this.panic = new Panic(dmesg, tainted);
     }
 

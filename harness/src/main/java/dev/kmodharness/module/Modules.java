@@ -72,7 +72,7 @@ public final class Modules {
         this.taint = new Taint(k);
         this.dups = new Dups(k);
         this.resolve = new Resolve(k, refcnt);
-        this.request = new RequestModule(k, async, taint, requester);
+        this.request = new RequestModule(k, async, requester);
         this.initcall = new Initcall(k, code, initcallDebug);
         this.unload = new Unload(k, async, code);
         this.load = new Load(k, this, asyncProbe);

@@ -1,5 +1,6 @@
 package dev.kmodharness.module;
 
+import dev.kmodharness.panic.Tainted;
 import dev.kmodharness.timing.InitRecord;
 
 /**
@@ -10,15 +11,13 @@ final class RequestModule {
 
     private final ModuleList k;
     private final Async async;
-    private final Taint taint;
     private final Modules.Requester requester;
     /** WARN_ON_ONCE(wait && current_is_async()) fired. Guarded by the kernel lock. */
     private boolean warnedAsyncRequest;
 
-    RequestModule(ModuleList k, Async async, Taint taint, Modules.Requester requester) {
+    RequestModule(ModuleList k, Async async, Modules.Requester requester) {
         this.k = k;
         this.async = async;
-        this.taint = taint;
         this.requester = requester;
     }
 
@@ -27,7 +26,8 @@ final class RequestModule {
      * %s:%d %pS", the modules linked in (print_modules, with module_flags' taint letters and
      * + or -), the task's line as dump_stack begins it, and the end marker. The harness has no
      * registers or stack to dump, and one CPU; the line is that of the WARN_ON_ONCE in the
-     * release's kmod.c (kernel/kmod.c:136 up to 2023, then kernel/module/kmod.c). Lock held.
+     * release's kmod.c (kernel/kmod.c:136 up to 2023, then kernel/module/kmod.c); the task line
+     * has print_tainted() as it was before this WARN, which then taints W. Lock held.
      */
     private String warning() {
         Thread current = Thread.currentThread();
@@ -37,7 +37,8 @@ final class RequestModule {
         return "------------[ cut here ]------------\n"
                 + "WARNING: CPU: 0 PID: " + pid + " at " + where + " __request_module\n"
                 + linked + "\n"
-                + "CPU: 0 PID: " + pid + " Comm: " + current.getName() + " " + (taint.proprietary() ? "Tainted: P" : "Not tainted")
+                // dump_stack_print_info: print_tainted(), before __warn's add_taint(TAINT_WARN)
+                + "CPU: 0 PID: " + pid + " Comm: " + current.getName() + " " + k.tainted.print()
                 + " " + k.release.uname() + " #1\n"
                 + "---[ end trace 0000000000000000 ]---";
     }
@@ -53,6 +54,7 @@ final class RequestModule {
                 // WARN_ON_ONCE(wait && current_is_async()) in __request_module
                 warnedAsyncRequest = true;
                 k.dmesg.printk(warning());
+                k.tainted.add(Tainted.WARN); // __warn ends with add_taint(TAINT_WARN, LOCKDEP_STILL_OK)
             }
             if (mod.record != null) {
                 pending = mod.record.requesting(name, wait, k.sched.comm(Thread.currentThread()));

@@ -2,9 +2,9 @@ package dev.kmodharness.panic;
 
 /**
  * The kernel's taint mask (kernel/panic.c: tainted_mask, add_taint, print_tainted), for the
- * flags the harness sets: P (TAINT_PROPRIETARY_MODULE, module_license_taint_check) and D
- * (TAINT_DIE, oops_end). Its own monitor guards the mask; never blocks, so it may be used with
- * the kernel lock held.
+ * flags the harness sets: P (TAINT_PROPRIETARY_MODULE, module_license_taint_check), D
+ * (TAINT_DIE, oops_end) and W (TAINT_WARN, __warn). Its own monitor guards the mask; never
+ * blocks, so it may be used with the kernel lock held.
  */
 public final class Tainted {
 
@@ -12,15 +12,22 @@ public final class Tainted {
     public static final int PROPRIETARY_MODULE = 0;
     /** TAINT_DIE, bit 7. */
     public static final int DIE = 7;
+    /** TAINT_WARN, bit 9. */
+    public static final int WARN = 9;
 
     /**
-     * taint_flags[] of kernel/panic.c (6.12): the character of each bit when set; when clear,
-     * a space, but 'G' for bit 0.
+     * taint_flags[] of kernel/panic.c in the release in force: the character of each bit when
+     * set; when clear, a space, but 'G' for bit 0.
      */
-    private static final String FLAGS = "PFSRMBUDAWCIOELKXTN";
+    private final String flags;
 
     /** Guarded by this. */
     private long mask;
+
+    /** @param flags taint_flags[]' letters, {@link dev.kmodharness.release.Release#taintFlags} */
+    public Tainted(String flags) {
+        this.flags = flags;
+    }
 
     /** add_taint(flag). */
     public synchronized void add(int flag) {
@@ -40,16 +47,16 @@ public final class Tainted {
     /**
      * print_tainted(): {@code Not tainted}, or {@code Tainted: } and one character per flag,
      * {@code G} or {@code P} first, a space for each clear flag after it (so
-     * {@code Tainted: G      D           } after an oops).
+     * {@code Tainted: G      D           } after an oops on 6.12, one space fewer on 5.15).
      */
     public synchronized String print() {
         if (mask == 0) {
             return "Not tainted";
         }
         StringBuilder s = new StringBuilder("Tainted: ");
-        for (int bit = 0; bit < FLAGS.length(); bit++) {
+        for (int bit = 0; bit < flags.length(); bit++) {
             boolean set = (mask & (1L << bit)) != 0;
-            s.append(set ? FLAGS.charAt(bit) : bit == 0 ? 'G' : ' ');
+            s.append(set ? flags.charAt(bit) : bit == 0 ? 'G' : ' ');
         }
         return s.toString();
     }

@@ -112,6 +112,14 @@ public enum Release {
         return this != V5_15;
     }
 
+    /**
+     * taint_flags[] of kernel/panic.c, which print_tainted() prints one column each: 18 flags
+     * in 5.15 (P to T), 19 since TAINT_TEST, 'N' ("panic: Taint kernel if tests are run", v6.0).
+     */
+    public String taintFlags() {
+        return this == V5_15 ? "PFSRMBUDAWCIOELKXT" : "PFSRMBUDAWCIOELKXTN";
+    }
+
     /** Where __request_module lives: kernel/kmod.c, since 2023 kernel/module/kmod.c. */
     public String kmodSource() {
         return this == V5_15 ? "kernel/kmod.c" : "kernel/module/kmod.c";

@@ -1,5 +1,7 @@
 package dev.kmodharness.shell;
 
+import static dev.kmodharness.junit.InitSteps.asyncSchedules;
+import static dev.kmodharness.junit.InitSteps.requestsModule;
 import static dev.kmodharness.junit.InitSteps.schedulesWork;
 import static dev.kmodharness.junit.InitSteps.throwsNew;
 import static dev.kmodharness.junit.PluginBuilder.plugin;
@@ -217,6 +219,60 @@ class KmodToolsTextTest {
 
             assertTrue(kernel.dmesgRecords().stream().map(Dmesg.Record::text)
                     .anyMatch("Modules linked in: user(+) [last unloaded: gone]"::equals), kernel.dmesg()::toString);
+        }
+    }
+
+    /**
+     * print_tainted() has a column per taint_flags[] entry of the release: 18 on 5.15, 19 since
+     * TAINT_TEST (v6.0). The oops taints D.
+     */
+    @ParameterizedTest
+    @EnumSource(Release.class)
+    void printTaintedHasAColumnPerFlagOfTheRelease(Release release) throws Exception {
+        plugin("user").license("GPL")
+                .resource(ClassFiles.entryName("kmodtest.user.Probe"),
+                        InitSteps.runnableClass("kmodtest.user.Probe", throwsNew(IllegalStateException.class, "x")))
+                .does(schedulesWork("kmodtest.user.Probe")).msleep(1000).writeTo(dir);
+        try (Kernel kernel = boot(dir, release)) {
+            assertEquals(0, kernel.modprobe("user").status());
+            assertTrue(kernel.awaitIdle());
+
+            // the oops's own CPU line reads the mask before oops_end taints D
+            assertTrue(kernel.dmesgRecords().stream().map(Dmesg.Record::text)
+                    .anyMatch("CPU: 0 PID: 3 Comm: kworker user Not tainted"::equals), kernel.dmesg()::toString);
+            String columns = "G" + " ".repeat(6) + "D" + " ".repeat(release == Release.V5_15 ? 10 : 11);
+            assertEquals("Tainted: " + columns, kernel.tainted());
+        }
+    }
+
+    /**
+     * The WARN in __request_module: its task line is dump_stack's, with print_tainted() as it
+     * was (P, from the proprietary module), and __warn then taints W; print_modules flags the
+     * module (P), and + while its init has not returned, b (loaded before) plain.
+     */
+    @ParameterizedTest
+    @EnumSource(Release.class)
+    void theWarnPrintsTheTaintAsItWasAndTaintsW(Release release) throws Exception {
+        plugin("a").license("Proprietary")
+                .resource(ClassFiles.entryName("kmodtest.a.Probe"),
+                        InitSteps.runnableClass("kmodtest.a.Probe", requestsModule("b")))
+                .does(asyncSchedules("kmodtest.a.Probe")).writeTo(dir);
+        plugin("b").license("GPL").writeTo(dir);
+        try (Kernel kernel = boot(dir, release)) {
+            // b loaded first: on 6.12 a new b's init would wait for a's async work, which waits
+            // for it (the seed's hang); the WARN comes before modprobe looks
+            assertEquals(0, kernel.modprobe("b").status());
+            assertEquals(0, kernel.modprobe("a").status());
+            assertTrue(kernel.awaitIdle());
+
+            List<String> texts = kernel.dmesgRecords().stream().map(Dmesg.Record::text).toList();
+            int cut = texts.indexOf("------------[ cut here ]------------");
+            assertTrue(cut >= 0, texts::toString);
+            assertTrue(texts.get(cut + 2).matches("Modules linked in: a\\(P\\+?\\) b"), texts.get(cut + 2));
+            int flags = release == Release.V5_15 ? 18 : 19;
+            assertEquals("CPU: 0 PID: 4 Comm: async a Tainted: P" + " ".repeat(flags - 1) + " " + release.uname() + " #1",
+                    texts.get(cut + 3));
+            assertEquals("Tainted: P" + " ".repeat(8) + "W" + " ".repeat(flags - 10), kernel.tainted());
         }
     }
 }
