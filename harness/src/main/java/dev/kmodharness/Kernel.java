@@ -192,7 +192,7 @@ public final class Kernel implements AutoCloseable {
         return guard.run(() -> {
             sched.enter();
             try {
-                return Modprobe.remove(depmod, new ModprobeTarget(modules), name);
+                return Modprobe.remove(depmod, new ModprobeTarget(modules), name, release);
             } finally {
                 sched.exit();
             }

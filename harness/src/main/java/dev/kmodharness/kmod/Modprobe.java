@@ -4,7 +4,7 @@ import static dev.kmodharness.api.Errno.EEXIST;
 import static dev.kmodharness.api.Errno.ENOENT;
 
 import dev.kmodharness.module.ModuleInfo;
-import dev.kmodharness.module.ModuleState;
+import dev.kmodharness.release.Release;
 import dev.kmodharness.symbols.ModuleImage;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -14,9 +14,9 @@ import java.util.Optional;
 
 /**
  * modprobe(8) as the kmod tools run it: looks the module up in the depmod index, inserts its
- * dependencies first and then the module, skipping what is loaded already. What counts as
- * loaded is the state the seed's modprobe went by: built in, LIVE, or COMING. Runs on the
- * calling thread; the errors it would print on stderr come back in the {@link Result}.
+ * dependencies first and then the module, skipping what is loaded already: built in, LIVE,
+ * and on 5.15 COMING ({@link Release#modprobeCountsComingAsLoaded}). Runs on the calling
+ * thread; the lines it would print on stderr come back in the {@link Result}.
  */
 public final class Modprobe {
 
@@ -99,10 +99,12 @@ public final class Modprobe {
      * loaded is nothing to do (exit 0, silent, without --first-time); one whose refcount is
      * above 0 ("in use": holders, references, or a load still running its init) is refused;
      * else delete_module, whose error libkmod reports (a module already unloading, refcount -1,
-     * gets -EBUSY there). Then every module it depended on (depmod order) that is now unused is
-     * removed; those still in use are left, quietly.
+     * gets -EBUSY there). Then the modules NAME depended on that nothing uses any more, as the
+     * release's kmod removes them ({@link #removeUnusedDependencies}).
+     *
+     * @param release whose kmod's rules apply where they changed
      */
-    public static Result remove(Depmod index, Target kernel, String name) {
+    public static Result remove(Depmod index, Target kernel, String name, Release release) {
         String wanted = name.replace('-', '_');
         if (index.find(wanted).isEmpty() && !kernel.isBuiltin(wanted)) {
             // kmod_module_new_from_lookup found nothing
@@ -120,19 +122,39 @@ public final class Modprobe {
         }
         int err = kernel.rmmod(wanted);
         if (err < 0) {
+            // kmod_module_remove_module's ERR; rmmod_do_remove_module adds none (no --wait)
             return new Result(1, List.of("modprobe: ERROR: could not remove '" + wanted + "': " + Strerror.of(err)));
         }
-        List<ModuleImage> deps = new ArrayList<>(index.loadOrder(wanted));
-        java.util.Collections.reverse(deps);
-        for (ModuleImage dep : deps) {
-            Optional<ModuleInfo> depInfo = kernel.info(dep.name());
-            if (!dep.name().equals(wanted) && depInfo.isPresent() && !depInfo.get().builtin()
-                    && depInfo.get().state() == ModuleState.LIVE && depInfo.get().refcnt() == 0
-                    && depInfo.get().holders().isEmpty()) {
-                kernel.rmmod(dep.name());
+        List<String> errors = new ArrayList<>();
+        removeUnusedDependencies(index, kernel, wanted, release.modprobeRemoveRecursesIntoDependencies(), errors);
+        return new Result(0, errors);
+    }
+
+    /**
+     * "Other modules that became unused: errors are non-fatal": each module of {@code name}'s
+     * modules.dep list, in load order (kmod_module_get_dependencies), whose refcnt reads 0 when
+     * its turn comes is removed; a refusal is libkmod's line, and modprobe still exits 0. A
+     * built-in or a module not loaded has no refcnt to read and is skipped. With
+     * {@code recurse} (kmod 29) each module removed has its own list done the same way.
+     */
+    private static void removeUnusedDependencies(Depmod index, Target kernel, String name, boolean recurse,
+            List<String> errors) {
+        for (ModuleImage dep : index.loadOrder(name)) {
+            if (dep.name().equals(name)) {
+                continue;
+            }
+            Optional<ModuleInfo> info = kernel.info(dep.name());
+            if (info.isEmpty() || info.get().builtin() || info.get().refcnt() != 0) {
+                continue;
+            }
+            int err = kernel.rmmod(dep.name());
+            if (err < 0) {
+                errors.add("modprobe: ERROR: could not remove '" + dep.name() + "': " + Strerror.of(err));
+            }
+            if (recurse) {
+                removeUnusedDependencies(index, kernel, dep.name(), true, errors);
             }
         }
-        return new Result(0, List.of());
     }
 
     /** modprobe's words for an insert error: its own for -ENOENT, strerror for the rest. */

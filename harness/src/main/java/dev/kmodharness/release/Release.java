@@ -96,6 +96,18 @@ public enum Release {
     }
 
     /**
+     * modprobe -r, once NAME is removed, removes each module of NAME's modules.dep list (in
+     * load order) whose refcnt reads 0. kmod 29 does it in rmmod_do_remove_module, which does the
+     * same for each dependency it removes: every module left unused goes. kmod 30 moved it into
+     * rmmod_do_module ("modprobe: Make rmmod_do_module() contain all the removal sequence",
+     * 2022), one pass over the list: a dependency whose last user comes later in the list is
+     * still in use when its turn comes, and stays loaded.
+     */
+    public boolean modprobeRemoveRecursesIntoDependencies() {
+        return this == V5_15;
+    }
+
+    /**
      * inherit_taint names the symbol in its messages since 8eac910a4934 ("module: show
      * disallowed symbol name for inherit_taint()", v5.19).
      */

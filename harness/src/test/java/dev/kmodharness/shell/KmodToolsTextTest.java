@@ -275,4 +275,43 @@ class KmodToolsTextTest {
             assertEquals("Tainted: P" + " ".repeat(8) + "W" + " ".repeat(flags - 10), kernel.tainted());
         }
     }
+
+    /**
+     * modprobe -r of the top of a chain c -> b -> a: kmod 29 removes b and, recursing, a; today's
+     * kmod makes one pass over c's list in load order, so a, still used by b when its turn
+     * comes, stays.
+     */
+    @ParameterizedTest
+    @EnumSource(Release.class)
+    void modprobeRemoveTakesTheUnusedDependenciesAsTheReleasesKmodDoes(Release release) throws Exception {
+        plugin("a").license("GPL").exports("a_sym").exit().writeTo(dir);
+        plugin("b").license("GPL").imports("a", "a_sym").exports("b_sym").exit().writeTo(dir);
+        plugin("c").license("GPL").imports("b", "b_sym").exit().writeTo(dir);
+        try (Kernel kernel = boot(dir, release)) {
+            ShellRun.Result r = ShellRun.run(kernel, dir, "modprobe c", "modprobe -r c", "lsmod");
+
+            assertEquals(0, r.status(), r.err());
+            assertEquals("", r.err());
+            assertEquals(release == Release.V5_15 ? List.of() : List.of("a"),
+                    kernel.modules().stream().map(m -> m.name()).toList());
+        }
+    }
+
+    /**
+     * A dependency left unused that the kernel refuses to unload (an init and no exit): libkmod's
+     * line, and modprobe -r still exits 0 ("errors are non-fatal").
+     */
+    @ParameterizedTest
+    @EnumSource(Release.class)
+    void aDependencyTheKernelKeepsIsLibkmodsLineAndModprobeRemoveSucceeds(Release release) throws Exception {
+        plugin("n").license("GPL").exports("n_sym").writeTo(dir);
+        plugin("c").license("GPL").imports("n", "n_sym").exit().writeTo(dir);
+        try (Kernel kernel = boot(dir, release)) {
+            ShellRun.Result r = ShellRun.run(kernel, dir, "modprobe c", "modprobe -r c");
+
+            assertEquals(0, r.status());
+            assertEquals("modprobe: ERROR: could not remove 'n': Device or resource busy\n", r.err());
+            assertEquals(List.of("n"), kernel.modules().stream().map(m -> m.name()).toList());
+        }
+    }
 }
