@@ -185,8 +185,8 @@ public final class Kernel implements AutoCloseable {
     }
 
     /**
-     * {@code modprobe -r NAME}: removes NAME, then each module it depended on that nothing
-     * uses any more.
+     * {@code modprobe -r NAME}: removes NAME, then the modules it depended on that nothing
+     * uses any more, as the release's kmod does ({@link Modprobe#remove}).
      */
     public Modprobe.Result modprobeRemove(String name) {
         return guard.run(() -> {

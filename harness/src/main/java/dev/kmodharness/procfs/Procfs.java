@@ -12,8 +12,12 @@ public final class Procfs {
     }
 
     /**
-     * lsmod: header {@code Module                  Size  Used by}, then {@code %-19s %8ld  %d}
-     * and the holders, comma-separated. Built-ins are not listed.
+     * lsmod, kmod's tools/lsmod.c (the same in kmod 29 and today's): header
+     * {@code Module                  Size  Used by}, then for each module of /proc/modules, in its
+     * order, {@code %-19s %8ld  %d} and the holders, a space then comma-separated. Built-ins are
+     * not listed. (kmod reads the holders from /sys/module/NAME/holders, in kernfs's order; they
+     * are listed here newest first, as /proc/modules has them: see the README's "Where we
+     * differ".)
      */
     public static String lsmod(List<ModuleInfo> modules) {
         StringBuilder out = new StringBuilder("Module                  Size  Used by\n");
@@ -28,11 +32,12 @@ public final class Procfs {
     }
 
     /**
-     * /proc/modules: {@code name size refcount deps state address}, deps as {@code a,b,}
-     * (with {@code [permanent],} for an init without exit) or {@code -}, state Live, Loading or
-     * Unloading, and for a tainted module module_flags(): (P) for proprietary, (P+) while it
-     * loads, (P-) while it unloads. The address is printed as an
-     * unprivileged reader sees it under kptr_restrict: zeros.
+     * /proc/modules, kernel/module/procfs.c's m_show: {@code name size refcount deps state
+     * address}, deps as print_unload_info writes them, the modules using this one newest first,
+     * each with a trailing comma ({@code a,b,}, {@code [permanent],} for an init without exit)
+     * or {@code -}; state Live, Loading or Unloading; and for a tainted module module_flags():
+     * (P) for proprietary, (P+) while it loads, (P-) while it unloads. The address is printed
+     * as an unprivileged reader sees it (%px of NULL when kallsyms_show_value says no): zeros.
      */
     public static String procModules(List<ModuleInfo> modules) {
         StringBuilder out = new StringBuilder();
