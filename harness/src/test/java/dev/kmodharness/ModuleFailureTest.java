@@ -219,7 +219,7 @@ class ModuleFailureTest {
             assertEquals(List.of(
                     "BUG: unhandled java.lang.IllegalStateException: no device",
                     "Oops: 0000 [#1] SMP",
-                    "CPU: 0 PID: " + pid + " Comm: kworker a Not tainted",
+                    "CPU: 0 PID: " + pid + " Comm: kworker a Not tainted 5.15.0 #1",
                     "Workqueue: events kmodtest.a.Probe [a]",
                     "Call Trace:",
                     " <TASK>",
@@ -273,7 +273,7 @@ class ModuleFailureTest {
             List<String> lines = texts(kernel);
             assertTrue(lines.contains("Oops: 0000 [#2] SMP"), lines::toString);
             String cpu = lines.stream().filter(l -> l.contains("Comm: kworker b")).findFirst().orElseThrow();
-            assertEquals("Comm: kworker b " + TAINTED_D, cpu.substring(cpu.indexOf("Comm:")));
+            assertEquals("Comm: kworker b " + TAINTED_D + " 5.15.0 #1", cpu.substring(cpu.indexOf("Comm:")));
             assertTrue(lines.contains("Modules linked in: b(+) a"), lines::toString);
         }
     }

@@ -68,7 +68,7 @@ class PanicTest {
             List<String> dmesg = texts(kernel);
             assertEquals("a: init", dmesg.get(0));
             assertEquals(line, dmesg.get(1));
-            assertTrue(dmesg.get(2).matches("CPU: 0 PID: \\d+ Comm: \\S+ Not tainted"), dmesg::toString);
+            assertTrue(dmesg.get(2).matches("CPU: 0 PID: \\d+ Comm: \\S+ Not tainted 5\\.15\\.0 #1"), dmesg::toString);
             assertEquals(List.of("Call Trace:", " <TASK>", " kmodtest.a.init.Init.<clinit> [a]"), dmesg.subList(3, 6));
             assertEquals(" </TASK>", dmesg.get(dmesg.size() - 2));
             assertEquals("---[ end " + line + " ]---", dmesg.get(dmesg.size() - 1));
@@ -136,7 +136,7 @@ class PanicTest {
             assertTrue(other.awaitIdle());
             assertEquals(Optional.of("Kernel panic - not syncing: Runtime.halt(8) called by module w"),
                     other.panicked());
-            assertTrue(texts(other).get(1).matches("CPU: 0 PID: \\d+ Comm: kworker w Not tainted"),
+            assertTrue(texts(other).get(1).matches("CPU: 0 PID: \\d+ Comm: kworker w Not tainted 5\\.15\\.0 #1"),
                     texts(other)::toString);
         }
     }

@@ -65,7 +65,7 @@ final class ModuleList {
         this.notifier = notifier;
         this.timings = new Timings(sched::now, timingRecords);
         this.tainted = new Tainted(release.taintFlags());
-        this.panic = new Panic(dmesg, tainted);
+        this.panic = new Panic(dmesg, tainted, release.uname());
     }
 
     /** find_module_all: the loaded module or built-in named {@code name}, or null. Lock held. */

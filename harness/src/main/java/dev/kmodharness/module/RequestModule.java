@@ -38,8 +38,7 @@ final class RequestModule {
                 + "WARNING: CPU: 0 PID: " + pid + " at " + where + " __request_module\n"
                 + linked + "\n"
                 // dump_stack_print_info: print_tainted(), before __warn's add_taint(TAINT_WARN)
-                + "CPU: 0 PID: " + pid + " Comm: " + current.getName() + " " + k.tainted.print()
-                + " " + k.release.uname() + " #1\n"
+                + k.panic.cpuLine(current.getName(), pid) + "\n"
                 + "---[ end trace 0000000000000000 ]---";
     }
 

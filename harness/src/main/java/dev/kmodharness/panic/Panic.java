@@ -21,14 +21,18 @@ public final class Panic {
 
     private final Dmesg dmesg;
     private final Tainted tainted;
+    /** init_utsname()->release, as {@code uname -r} prints it. */
+    private final String release;
     /** The panic's line, {@code Kernel panic - not syncing: ...}; null until the kernel panics. */
     private volatile String line;
     /** die_counter of __die_header. Guarded by this. */
     private int dieCounter;
 
-    public Panic(Dmesg dmesg, Tainted tainted) {
+    /** @param release the kernel release, {@code uname -r}: the CPU lines print it */
+    public Panic(Dmesg dmesg, Tainted tainted, String release) {
         this.dmesg = dmesg;
         this.tainted = tainted;
+        this.release = release;
     }
 
     /** Whether the kernel has panicked. */
@@ -117,11 +121,12 @@ public final class Panic {
     }
 
     /**
-     * dump_stack_print_info (lib/dump_stack.c): {@code CPU: %d PID: %d Comm: %.20s %s}, the
-     * harness has no CPU numbers, release or version: CPU 0, the rest left out.
+     * dump_stack_print_info (lib/dump_stack.c): {@code CPU: %d PID: %d Comm: %.20s %s%s %s %.*s},
+     * print_tainted() and the release and version as uname prints them: CPU 0 (the harness has
+     * one), no Kdump, version {@code #1}.
      */
-    private String cpuLine(String comm, int pid) {
-        return "CPU: 0 PID: " + pid + " Comm: " + comm + " " + tainted.print();
+    public String cpuLine(String comm, int pid) {
+        return "CPU: 0 PID: " + pid + " Comm: " + comm + " " + tainted.print() + " " + release + " #1";
     }
 
     /**
