@@ -116,7 +116,7 @@ public final class Kernel implements AutoCloseable {
         this.console = b.console == null ? null : new Console(dmesg, b.console, b.modules.toString());
         // Under a schedule the explorer's stall bound watches the CPU instead.
         this.watchdog = schedule != null ? null : new Watchdog(sched, b.watchdog, b.softLockup, b.hungTaskTimeout, moduleFrames,
-                modules::printModules, b.modules.toString(), dmesg::printk);
+                modules.reportContext(), b.modules.toString(), dmesg::printk);
         sched.enter();
         try {
             modules.boot(builtins);

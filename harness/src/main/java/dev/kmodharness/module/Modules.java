@@ -4,6 +4,7 @@ import dev.kmodharness.log.Dmesg;
 import dev.kmodharness.release.Release;
 import dev.kmodharness.symbols.ModuleImage;
 import dev.kmodharness.time.Jiffies;
+import dev.kmodharness.time.ReportContext;
 import dev.kmodharness.time.Scheduler;
 import dev.kmodharness.time.TimerWheel;
 import dev.kmodharness.timing.InitRecord;
@@ -131,6 +132,34 @@ public final class Modules {
         } finally {
             k.sched.unlock();
         }
+    }
+
+    /**
+     * What the lockup reports print of this kernel and the taint a soft lockup adds: print_modules,
+     * the panic's dump_stack_print_info and print_tainted, add_taint(TAINT_SOFTLOCKUP).
+     */
+    public ReportContext reportContext() {
+        return new ReportContext() {
+            @Override
+            public String printModules() {
+                return Modules.this.printModules();
+            }
+
+            @Override
+            public String cpuLine(String comm, int pid) {
+                return k.panic.cpuLine(comm, pid);
+            }
+
+            @Override
+            public String taintedRelease() {
+                return k.panic.taintedRelease();
+            }
+
+            @Override
+            public void taintSoftLockup() {
+                k.panic.addTaint(dev.kmodharness.panic.Tainted.SOFTLOCKUP);
+            }
+        };
     }
 
     /** Snapshot of one module, built-ins included (/sys/module/NAME). */

@@ -126,7 +126,17 @@ public final class Panic {
      * one), no Kdump, version {@code #1}.
      */
     public String cpuLine(String comm, int pid) {
-        return "CPU: 0 PID: " + pid + " Comm: " + comm + " " + tainted.print() + " " + release + " #1";
+        return "CPU: 0 PID: " + pid + " Comm: " + comm + " " + taintedRelease();
+    }
+
+    /** print_tainted(), init_utsname()->release and the version: {@code Not tainted 5.15.0 #1}. */
+    public String taintedRelease() {
+        return tainted.print() + " " + release + " #1";
+    }
+
+    /** add_taint(flag): a bit of {@link Tainted}. */
+    public void addTaint(int flag) {
+        tainted.add(flag);
     }
 
     /**

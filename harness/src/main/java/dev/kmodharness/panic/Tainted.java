@@ -3,7 +3,7 @@ package dev.kmodharness.panic;
 /**
  * The kernel's taint mask (kernel/panic.c: tainted_mask, add_taint, print_tainted), for the
  * flags the harness sets: P (TAINT_PROPRIETARY_MODULE, module_license_taint_check), D
- * (TAINT_DIE, oops_end) and W (TAINT_WARN, __warn). Its own monitor guards the mask; never
+ * (TAINT_DIE, oops_end), W (TAINT_WARN, __warn) and L (TAINT_SOFTLOCKUP, watchdog_timer_fn). Its own monitor guards the mask; never
  * blocks, so it may be used with the kernel lock held.
  */
 public final class Tainted {
@@ -14,6 +14,8 @@ public final class Tainted {
     public static final int DIE = 7;
     /** TAINT_WARN, bit 9. */
     public static final int WARN = 9;
+    /** TAINT_SOFTLOCKUP, bit 14. */
+    public static final int SOFTLOCKUP = 14;
 
     /**
      * taint_flags[] of kernel/panic.c in the release in force: the character of each bit when

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 /**
  * The soft-lockup detector (kernel/watchdog.c) and the hung-task detector (kernel/hung_task.c)
@@ -37,8 +36,8 @@ final class LockupDetector {
     /** hung_task_timeout_secs, real nanoseconds; 0 is off. */
     private final long hungNanos;
     private final Predicate<StackTraceElement> moduleFrame;
-    /** print_modules' list: {@code " a b(+)"}. */
-    private final Supplier<String> modules;
+    /** What the reports print of the kernel, and the taint a soft lockup adds. */
+    private final ReportContext kernel;
     private final Consumer<String> printk;
     private final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     private final boolean cpuTime = mx.isThreadCpuTimeSupported() && mx.isThreadCpuTimeEnabled();
@@ -53,12 +52,12 @@ final class LockupDetector {
      * @param printk where reports go; called on the watchdog thread without the kernel lock
      */
     LockupDetector(Scheduler sched, long softNanos, long hungNanos, Predicate<StackTraceElement> moduleFrame,
-            Supplier<String> modules, Consumer<String> printk) {
+            ReportContext kernel, Consumer<String> printk) {
         this.sched = sched;
         this.softNanos = softNanos;
         this.hungNanos = hungNanos;
         this.moduleFrame = moduleFrame;
-        this.modules = modules;
+        this.kernel = kernel;
         this.printk = printk;
     }
 
@@ -177,8 +176,14 @@ final class LockupDetector {
         long seconds = sample.elapsed / 1_000_000_000L;
         String trace = CallTrace.format(sample.stack, moduleFrame);
         String text = sample.spinning
-                ? SoftLockup.report(comm, task.pid(), seconds, trace, modules.get())
-                : HungTask.report(comm, task.pid(), seconds, trace, blocker);
+                ? SoftLockup.report(comm, task.pid(), seconds, trace, kernel.printModules(),
+                        kernel.cpuLine(comm, task.pid()))
+                : HungTask.report(comm, task.pid(), seconds, trace, blocker, kernel.taintedRelease());
+        if (sample.spinning) {
+            // after the report's lines are made, as watchdog_timer_fn taints after printing
+            // them; before they are published, so whoever sees the report sees the taint
+            kernel.taintSoftLockup();
+        }
         Lockup lockup = new Lockup(sample.spinning ? Lockup.Kind.SOFT_LOCKUP : Lockup.Kind.HUNG_TASK, comm,
                 task.pid(), seconds, text);
         synchronized (this) {

@@ -15,12 +15,13 @@ final class SoftLockup {
     /**
      * @param trace the call trace, as {@link CallTrace#format} prints it
      * @param modules what print_modules prints after "Modules linked in:"
+     * @param cpuLine dump_stack_print_info's line, as show_regs prints it
      */
-    static String report(String comm, int pid, long seconds, String trace, String modules) {
+    static String report(String comm, int pid, long seconds, String trace, String modules, String cpuLine) {
         // pr_fmt "watchdog: " + pr_emerg("BUG: soft lockup - CPU#%d stuck for %us! [%s:%d]\n", ...)
         return "watchdog: BUG: soft lockup - CPU#0 stuck for " + seconds + "s! [" + comm + ":" + pid + "]\n"
                 + "Modules linked in:" + modules + "\n"
-                + "CPU: 0 PID: " + pid + " Comm: " + comm + "\n"
+                + cpuLine + "\n"
                 + trace;
     }
 }

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 /**
  * The kernel's watchdog thread (khungtaskd and watchdog/N in one daemon thread), on real time.
@@ -28,14 +27,14 @@ public final class Watchdog implements AutoCloseable {
      * @param softLockup the soft-lockup threshold; zero is off
      * @param hungTask hung_task_timeout_secs; zero is off
      * @param moduleFrame whether a stack frame is module code
-     * @param modules print_modules' list, for "Modules linked in:"
+     * @param kernel what the reports print of the kernel, and the taint they add
      * @param report receives each report (one multi-line text), on the watchdog thread
      */
     public Watchdog(Scheduler sched, Duration stallPeriod, Duration softLockup, Duration hungTask,
-            Predicate<StackTraceElement> moduleFrame, Supplier<String> modules,
+            Predicate<StackTraceElement> moduleFrame, ReportContext kernel,
             String kernelName, Consumer<String> report) {
         long stallNanos = sched.mode() == ClockMode.VIRTUAL ? stallPeriod.toNanos() : 0;
-        this.detector = new LockupDetector(sched, softLockup.toNanos(), hungTask.toNanos(), moduleFrame, modules,
+        this.detector = new LockupDetector(sched, softLockup.toNanos(), hungTask.toNanos(), moduleFrame, kernel,
                 report);
         long tick = MAX_TICK_NANOS;
         for (long period : new long[] {stallNanos, softLockup.toNanos() / 8, hungTask.toNanos() / 8}) {

@@ -48,13 +48,16 @@ class LockupDetectorTest {
             int bug = indexOfMatch(text, "watchdog: BUG: soft lockup - CPU#0 stuck for [0-9]+s! \\[modprobe a:2\\]");
             assertTrue(bug >= 0, text::toString);
             assertEquals("Modules linked in: a(+)", text.get(bug + 1));
-            assertEquals("CPU: 0 PID: 2 Comm: modprobe a", text.get(bug + 2));
+            // show_regs' dump_stack_print_info, print_tainted() read before the report taints L
+            assertEquals("CPU: 0 PID: 2 Comm: modprobe a Not tainted 5.15.0 #1", text.get(bug + 2));
             assertEquals("Call Trace:", text.get(bug + 3));
             assertEquals(" <TASK>", text.get(bug + 4));
             assertTrue(text.contains(" kmodtest.a.init.Init.<clinit>(Unknown Source) [a]"), text::toString);
             assertEquals(1, kernel.lockups().size());
             assertEquals(Lockup.Kind.SOFT_LOCKUP, kernel.lockups().get(0).kind());
             assertEquals("soft lockup of task modprobe a:2", kernel.lockups().get(0).summary());
+            // add_taint(TAINT_SOFTLOCKUP): L, the 15th of 5.15's 18 columns
+            assertEquals("Tainted: G" + " ".repeat(13) + "L" + " ".repeat(3), kernel.tainted());
 
             // The spin ends on an interrupt; the init returns and the kernel goes idle.
             task.interrupt();
@@ -76,15 +79,17 @@ class LockupDetectorTest {
             List<String> text = texts(kernel);
             int info = indexOfMatch(text, "INFO: task modprobe a:2 blocked for more than [0-9]+ seconds\\.");
             assertTrue(info >= 0, text::toString);
+            assertEquals("      Not tainted 5.15.0 #1", text.get(info + 1));
             assertEquals("\"echo 0 > /proc/sys/kernel/hung_task_timeout_secs\" disables this message.",
-                    text.get(info + 1));
-            assertEquals("task:modprobe a      state:D stack:0     pid:2     tgid:2     ppid:0      flags:0x00000000",
                     text.get(info + 2));
-            assertEquals("Call Trace:", text.get(info + 3));
+            assertEquals("task:modprobe a      state:D stack:0     pid:2     tgid:2     ppid:0      flags:0x00000000",
+                    text.get(info + 3));
+            assertEquals("Call Trace:", text.get(info + 4));
             assertTrue(text.stream().anyMatch(l -> l.startsWith(" java.lang.Thread.sleep")), text::toString);
             assertTrue(text.contains(" kmodtest.a.init.Init.<clinit>(Unknown Source) [a]"), text::toString);
             assertEquals(Lockup.Kind.HUNG_TASK, kernel.lockups().get(0).kind());
             assertTrue(text.stream().noneMatch(l -> l.contains("soft lockup")), text::toString);
+            assertEquals("Not tainted", kernel.tainted(), "a hung task does not taint");
 
             task.interrupt();
             await().atMost(Duration.ofSeconds(10)).until(() -> !task.isAlive());
