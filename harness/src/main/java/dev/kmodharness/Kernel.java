@@ -22,13 +22,14 @@ import dev.kmodharness.symbols.InvalidModuleException;
 import dev.kmodharness.symbols.ModuleImage;
 import dev.kmodharness.time.ClockMode;
 import dev.kmodharness.time.Jiffies;
+import dev.kmodharness.time.Kthreadd;
 import dev.kmodharness.time.Leftovers;
 import dev.kmodharness.time.Lockup;
 import dev.kmodharness.time.ModuleFrames;
 import dev.kmodharness.time.ScheduleControl;
-import dev.kmodharness.time.ShowState;
 import dev.kmodharness.time.Scheduler;
 import dev.kmodharness.time.Settled;
+import dev.kmodharness.time.ShowState;
 import dev.kmodharness.time.TimerWheel;
 import dev.kmodharness.time.Watchdog;
 import dev.kmodharness.timing.InitRecord;
@@ -81,7 +82,8 @@ public final class Kernel implements AutoCloseable {
         ScheduleControl schedule = b.schedule;
         // this.dmesg, which lockdep prints to, is set just below, before any load can close a cycle.
         this.sched = new Scheduler(b.clock, b.timeScale, b.deadlockPolicy,
-                new ListenerGuard(b.onDeadlock, this::printk), schedule);
+                new ListenerGuard(b.onDeadlock, this::printk), schedule,
+                b.kthreadd != null ? b.kthreadd : Kthreadd.unpooled());
         Consumer<ModuleEvent> notifier = b.notifier;
         if (schedule == null) {
             this.dmesg = new Dmesg(sched::now, b.logLines);
@@ -474,6 +476,7 @@ public final class Kernel implements AutoCloseable {
         private Release release = Release.V5_15;
         private int hz = Jiffies.DEFAULT_HZ;
         private ScheduleControl schedule;
+        private Kthreadd kthreadd;
         private Depmod depmod;
 
         private Builder() {
@@ -495,6 +498,16 @@ public final class Kernel implements AutoCloseable {
          */
         public Builder schedule(ScheduleControl control) {
             this.schedule = Objects.requireNonNull(control, "control");
+            return this;
+        }
+
+        /**
+         * Where the threads of this kernel's tasks come from: a {@link Kthreadd#pooled pool}
+         * shared by kernels booted one after another reuses a task's thread once the task ends,
+         * instead of starting a JVM thread per task. By default each task gets a new thread.
+         */
+        public Builder kthreadd(Kthreadd threads) {
+            this.kthreadd = Objects.requireNonNull(threads, "threads");
             return this;
         }
 

@@ -154,7 +154,7 @@ public final class Explorer {
     /** One strategy per job, for parts {@code shard + shards * j} of {@code shards * jobs}. */
     private List<Strategy> strategies(int jobs) {
         int parts = shards * jobs;
-        int steps = strategy.equals("pct") ? runner().run(new Replay("S"), "explore probe").trace().points().size() : 0;
+        int steps = strategy.equals("pct") ? probeSteps() : 0;
         List<Strategy> strategies = new ArrayList<>();
         for (int j = 0; j < jobs; j++) {
             int part = shard + shards * j;
@@ -166,6 +166,13 @@ public final class Explorer {
             });
         }
         return strategies;
+    }
+
+    /** The scheduling points of one run, the default schedule's: pct's change points fall among them. */
+    private int probeSteps() {
+        try (ScheduleRunner probe = runner()) {
+            return probe.run(new Replay("S"), "explore probe").trace().points().size();
+        }
     }
 
     /**
@@ -187,13 +194,16 @@ public final class Explorer {
                 while (pending == null && counted < (strategy.equals("dfs") ? schedules : Long.MAX_VALUE)) {
                     Chooser chooser = s.next();
                     if (chooser == null) {
-                        return false;
+                        break;
                     }
                     Run run = runner.run(chooser, "explore run " + index++);
                     if (s.finished(run.trace())) {
                         counted++;
                         pending = run;
                     }
+                }
+                if (pending == null) {
+                    runner.close(); // the last run is done: its pooled threads end now, not when idle
                 }
                 return pending != null;
             }
@@ -215,7 +225,12 @@ public final class Explorer {
     }
 
     private JobResult job(Strategy s, long budget, long deadline, int job) {
-        ScheduleRunner runner = runner();
+        try (ScheduleRunner runner = runner()) {
+            return job(runner, s, budget, deadline, job);
+        }
+    }
+
+    private JobResult job(ScheduleRunner runner, Strategy s, long budget, long deadline, int job) {
         Map<String, Outcome> outcomes = new HashMap<>();
         long count = 0;
         long runs = 0;
@@ -244,7 +259,10 @@ public final class Explorer {
      */
     public Run replay(String token) {
         Replay replay = new Replay(token);
-        Run run = runner().run(replay, "replay " + token);
+        Run run;
+        try (ScheduleRunner runner = runner()) {
+            run = runner.run(replay, "replay " + token);
+        }
         if (replay.mismatch() || !run.token().equals(token)) {
             throw new IllegalArgumentException("replay token " + token + " does not fit this script and modules");
         }

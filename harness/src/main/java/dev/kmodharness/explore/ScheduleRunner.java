@@ -3,6 +3,7 @@ package dev.kmodharness.explore;
 import dev.kmodharness.Kernel;
 import dev.kmodharness.lockdep.DeadlockReport;
 import dev.kmodharness.module.ModuleInfo;
+import dev.kmodharness.time.Kthreadd;
 import dev.kmodharness.time.Settled;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -19,11 +20,13 @@ import java.util.function.Supplier;
  * the kernel comes to rest, and records what a user would see. A run that stalls or hangs is
  * given up: its threads are renamed and left parked, the kernel closed; the next run goes on.
  */
-final class ScheduleRunner {
+final class ScheduleRunner implements AutoCloseable {
 
     private final Supplier<Kernel.Builder> kernels;
     private final Scenario scenario;
     private final Duration stall;
+    /** The task threads of this runner's kernels, reused from one schedule to the next. */
+    private final Kthreadd kthreadd = Kthreadd.pooled(8);
 
     /**
      * @param kernels a configured kernel builder, a new one each call (the schedule is added here)
@@ -45,7 +48,7 @@ final class ScheduleRunner {
         String name = self.getName();
         self.setName("main");
         try {
-            kernel = kernels.get().schedule(recorder).build();
+            kernel = kernels.get().schedule(recorder).kthreadd(kthreadd).build();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
@@ -103,5 +106,11 @@ final class ScheduleRunner {
                     report);
         }
         return run;
+    }
+
+    /** Ends the pooled threads no schedule uses any more. */
+    @Override
+    public void close() {
+        kthreadd.close();
     }
 }

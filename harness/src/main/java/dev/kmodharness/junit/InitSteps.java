@@ -43,6 +43,7 @@ import net.bytebuddy.jar.asm.Type;
 public final class InitSteps {
 
     private static final String KMOD = "dev/kmodharness/api/Kmod";
+    private static final String MODULE_INIT_EXCEPTION = "dev/kmodharness/api/ModuleInitException";
     private static final String THREAD = "java/lang/Thread";
     private static final String PRINTK_DESCRIPTOR = "(Ljava/lang/String;[Ljava/lang/Object;)V";
     private static final Handle METAFACTORY = new Handle(Opcodes.H_INVOKESTATIC,
@@ -428,6 +429,28 @@ public final class InitSteps {
             code.visitLdcInsn(module);
             code.visitMethodInsn(Opcodes.INVOKESTATIC, KMOD, "requestModule", "(Ljava/lang/String;)I", false);
             code.visitInsn(Opcodes.POP);
+        });
+    }
+
+    /**
+     * Step: {@code if (value.equals(Kmod.param(param))) throw new ModuleInitException(errno)}:
+     * a probe that fails on a bad parameter, as {@code modprobe snd-hda-intel model=bad} does.
+     */
+    public static InitStep failsIfParam(String param, String value, int errno) {
+        return named("failsIfParam(" + param + "=" + value + ", " + errno + ")", false, (cls, owner, code) -> {
+            Label goOn = new Label();
+            code.visitLdcInsn(value);
+            code.visitLdcInsn(param);
+            code.visitMethodInsn(Opcodes.INVOKESTATIC, KMOD, "param", "(Ljava/lang/String;)Ljava/lang/String;", false);
+            code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/String", "equals", "(Ljava/lang/Object;)Z", false);
+            code.visitJumpInsn(Opcodes.IFEQ, goOn);
+            code.visitTypeInsn(Opcodes.NEW, MODULE_INIT_EXCEPTION);
+            code.visitInsn(Opcodes.DUP);
+            code.visitLdcInsn(errno);
+            code.visitMethodInsn(Opcodes.INVOKESPECIAL, MODULE_INIT_EXCEPTION, "<init>", "(I)V", false);
+            code.visitInsn(Opcodes.ATHROW);
+            code.visitLabel(goOn);
+            code.visitFrame(Opcodes.F_SAME, 0, null, 0, null);
         });
     }
 

@@ -4,6 +4,7 @@ import dev.kmodharness.Kernel;
 import dev.kmodharness.kmod.Modprobe;
 import dev.kmodharness.kmod.Strerror;
 import dev.kmodharness.lockdep.DeadlockReport;
+import dev.kmodharness.log.Dmesg;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.opentest4j.AssertionFailedError;
@@ -82,8 +83,8 @@ public final class KernelAssert {
         KernelAssertions.KernelTime at = KernelAssertions.at(seconds);
         if (!at.contains(kernel.now())) {
             throw new AssertionFailedError("expected kernel time " + at + ", but it is "
-                    + KernelReport.seconds(kernel.now()) + " s" + dmesgTail(kernel),
-                    KernelReport.seconds(at.fromNanos()), KernelReport.seconds(kernel.now()));
+                    + Dmesg.seconds(kernel.now()) + " s" + dmesgTail(kernel),
+                    Dmesg.seconds(at.fromNanos()), Dmesg.seconds(kernel.now()));
         }
         return this;
     }

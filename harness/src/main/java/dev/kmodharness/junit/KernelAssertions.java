@@ -2,6 +2,7 @@ package dev.kmodharness.junit;
 
 import dev.kmodharness.Kernel;
 import dev.kmodharness.kmod.Modprobe;
+import dev.kmodharness.log.Dmesg;
 
 /**
  * Assertions that read like the kernel, one static entry point:
@@ -66,8 +67,8 @@ public final class KernelAssertions {
 
         @Override
         public String toString() {
-            return fromNanos == toNanos ? "at " + KernelReport.seconds(fromNanos) + " s"
-                    : "within " + KernelReport.seconds(fromNanos) + " s and " + KernelReport.seconds(toNanos) + " s";
+            return fromNanos == toNanos ? "at " + Dmesg.seconds(fromNanos) + " s"
+                    : "within " + Dmesg.seconds(fromNanos) + " s and " + Dmesg.seconds(toNanos) + " s";
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.kmodharness.junit;
 
 import dev.kmodharness.Kernel;
 import dev.kmodharness.lockdep.DeadlockReport;
+import dev.kmodharness.log.Dmesg;
 import dev.kmodharness.report.ChromeTrace;
 import dev.kmodharness.report.CriticalChain;
 import dev.kmodharness.report.SvgPlot;
@@ -68,7 +69,7 @@ public final class KernelReport extends Throwable {
     /** The report's text: where the kernel is, dmesg, lsmod, lockdep, the critical chain. */
     static String text(Kernel kernel, Path dir) {
         StringBuilder out = new StringBuilder();
-        out.append("the kernel when the test failed: ").append(seconds(kernel.now())).append(" s of kernel time, ")
+        out.append("the kernel when the test failed: ").append(Dmesg.seconds(kernel.now())).append(" s of kernel time, ")
                 .append(kernel.clock().name().toLowerCase(java.util.Locale.ROOT)).append(" clock, modules ")
                 .append(dir).append('\n');
         out.append("== dmesg ==\n");
@@ -89,10 +90,5 @@ public final class KernelReport extends Throwable {
             out.append('\n');
         }
         return out.toString().stripTrailing();
-    }
-
-    /** Kernel nanoseconds as dmesg prints them: 120.000000. */
-    static String seconds(long nanos) {
-        return String.format(java.util.Locale.ROOT, "%d.%06d", nanos / 1_000_000_000L, nanos % 1_000_000_000L / 1_000);
     }
 }

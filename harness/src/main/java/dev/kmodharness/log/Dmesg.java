@@ -3,7 +3,6 @@ package dev.kmodharness.log;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.LongSupplier;
 
 /**
@@ -109,7 +108,30 @@ public final class Dmesg {
 
     /** {@code [%5d.%06d] text}, the kernel's timestamp format. */
     public static String format(long nanos, String text) {
-        // Locale.ROOT: a module that changes the default locale must not change the kernel's digits.
-        return String.format(Locale.ROOT, "[%5d.%06d] %s", nanos / 1_000_000_000L, (nanos / 1_000L) % 1_000_000L, text);
+        StringBuilder out = new StringBuilder(text.length() + 16).append('[');
+        return stamp(out, nanos, 5).append("] ").append(text).toString();
+    }
+
+    /** Kernel nanoseconds as the kernel prints a time, {@code %d.%06d}: seconds and microseconds, 31.712000. */
+    public static String seconds(long nanos) {
+        return stamp(new StringBuilder(20), nanos, 0).toString();
+    }
+
+    /**
+     * Appends {@code %*d.%06d} of {@code nanos}, the seconds right-aligned in {@code width}. Not
+     * String.format, which costs more than the rest of a short schedule; Long.toString's digits
+     * are ASCII whatever the default locale a module may have set.
+     */
+    private static StringBuilder stamp(StringBuilder out, long nanos, int width) {
+        String secs = Long.toString(nanos / 1_000_000_000L);
+        for (int i = secs.length(); i < width; i++) {
+            out.append(' ');
+        }
+        out.append(secs).append('.');
+        String micros = Long.toString((nanos / 1_000L) % 1_000_000L);
+        for (int i = micros.length(); i < 6; i++) {
+            out.append('0');
+        }
+        return out.append(micros);
     }
 }

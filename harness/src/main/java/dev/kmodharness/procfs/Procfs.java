@@ -3,7 +3,6 @@ package dev.kmodharness.procfs;
 import dev.kmodharness.module.ModuleFlags;
 import dev.kmodharness.module.ModuleInfo;
 import java.util.List;
-import java.util.Locale;
 
 /** /proc/modules (kernel/module/procfs.c) and lsmod(8)'s table made from it. */
 public final class Procfs {
@@ -22,13 +21,23 @@ public final class Procfs {
     public static String lsmod(List<ModuleInfo> modules) {
         StringBuilder out = new StringBuilder("Module                  Size  Used by\n");
         for (ModuleInfo mod : modules) {
-            out.append(String.format(Locale.ROOT, "%-19s %8d  %d", mod.name(), mod.size(), mod.refcnt()));
+            // %-19s %8d  %d, by hand: String.format costs more than the rest of a short schedule
+            String size = Long.toString(mod.size());
+            pad(out.append(mod.name()), 19 - mod.name().length()).append(' ');
+            pad(out, 8 - size.length()).append(size).append("  ").append(mod.refcnt());
             if (!mod.holders().isEmpty()) {
                 out.append(' ').append(String.join(",", mod.holders()));
             }
             out.append('\n');
         }
         return out.toString();
+    }
+
+    private static StringBuilder pad(StringBuilder out, int spaces) {
+        for (int i = 0; i < spaces; i++) {
+            out.append(' ');
+        }
+        return out;
     }
 
     /**

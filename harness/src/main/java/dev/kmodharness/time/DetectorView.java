@@ -2,11 +2,11 @@ package dev.kmodharness.time;
 
 import dev.kmodharness.lockdep.JvmEdge;
 import dev.kmodharness.lockdep.WaitForGraph;
+import dev.kmodharness.log.Dmesg;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -117,7 +117,7 @@ final class DetectorView {
             long now = sched.now();
             for (Thread task : stalled) {
                 StringBuilder out = new StringBuilder("watchdog: virtual time stalled at ")
-                        .append(String.format(Locale.ROOT, "%d.%06d", now / 1_000_000_000L, (now / 1_000L) % 1_000_000L))
+                        .append(Dmesg.seconds(now))
                         .append(": task ").append(sched.comm(task))
                         .append(" is blocked outside the harness; sleep with Kmod.msleep");
                 StackTraceElement[] stack = task.getStackTrace();

@@ -68,6 +68,8 @@ public final class Scheduler {
      * which); null without one, when tasks run as the OS schedules them.
      */
     private final Cpu cpu;
+    /** Where spawned tasks' threads come from. */
+    private final Kthreadd kthreadd;
     /** The lockup detectors' view of the tasks above, with the set of tasks found stuck. */
     final DetectorView detectors = new DetectorView(this);
 
@@ -97,6 +99,13 @@ public final class Scheduler {
      */
     public Scheduler(ClockMode mode, double timeScale, DeadlockPolicy policy, Consumer<DeadlockReport> deadlocks,
             ScheduleControl schedule) {
+        this(mode, timeScale, policy, deadlocks, schedule, Kthreadd.unpooled());
+    }
+
+    /** @param kthreadd where the threads of {@link #spawn}ed tasks come from */
+    public Scheduler(ClockMode mode, double timeScale, DeadlockPolicy policy, Consumer<DeadlockReport> deadlocks,
+            ScheduleControl schedule, Kthreadd kthreadd) {
+        this.kthreadd = kthreadd;
         this.cpu = schedule == null ? null : new Cpu(schedule, mode);
         if (!(timeScale > 0)) {
             throw new IllegalArgumentException("time scale must be positive: " + timeScale);
@@ -189,7 +198,20 @@ public final class Scheduler {
      * a task. The new task counts as runnable from this call on, before the thread runs.
      */
     public Thread spawn(String name, Runnable body) {
-        Thread thread = new Thread(() -> {
+        Kthreadd.Kthread kthread = kthreadd.create(name);
+        Thread thread = kthread.thread;
+        lock.lock();
+        try {
+            newTask(thread);
+            runnable++;
+            workers.add(thread);
+            if (cpu != null) {
+                cpu.effect(ScheduleControl.Kind.SPAWN, name, 1);
+            }
+        } finally {
+            lock.unlock();
+        }
+        kthread.start(() -> {
             if (cpu != null) {
                 lock.lock();
                 try {
@@ -209,20 +231,7 @@ public final class Scheduler {
                 }
                 exit();
             }
-        }, name);
-        thread.setDaemon(true);
-        lock.lock();
-        try {
-            newTask(thread);
-            runnable++;
-            workers.add(thread);
-            if (cpu != null) {
-                cpu.effect(ScheduleControl.Kind.SPAWN, name, 1);
-            }
-        } finally {
-            lock.unlock();
-        }
-        thread.start();
+        });
         return thread;
     }
 
@@ -528,8 +537,7 @@ public final class Scheduler {
         if (target > virtualNow) {
             virtualNow = target;
             if (cpu != null) {
-                cpu.effect(ScheduleControl.Kind.TIME, String.format(java.util.Locale.ROOT, "%d.%06d",
-                        target / 1_000_000_000L, (target / 1_000L) % 1_000_000L), 1);
+                cpu.effect(ScheduleControl.Kind.TIME, dev.kmodharness.log.Dmesg.seconds(target), 1);
             }
         }
         while (!timed.isEmpty() && timed.peek().deadline <= virtualNow) {
