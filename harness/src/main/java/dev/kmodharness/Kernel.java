@@ -67,6 +67,8 @@ public final class Kernel implements AutoCloseable {
     private final Modules modules;
     private final KmodRequests kmod;
     private final Watchdog watchdog;
+    /** Booted with a schedule (the explorer's). */
+    private final boolean scheduled;
     private final Release release;
     /** Whether a stack frame is this kernel's module code. */
     private final ModuleFrames moduleFrames;
@@ -80,6 +82,7 @@ public final class Kernel implements AutoCloseable {
         this.release = b.release;
         TimerWheel wheel = new TimerWheel(new Jiffies(b.hz), b.release.simplifiedCalcIndex());
         ScheduleControl schedule = b.schedule;
+        this.scheduled = schedule != null;
         // this.dmesg, which lockdep prints to, is set just below, before any load can close a cycle.
         this.sched = new Scheduler(b.clock, b.timeScale, b.deadlockPolicy,
                 new ListenerGuard(b.onDeadlock, this::printk), schedule,
@@ -425,7 +428,10 @@ public final class Kernel implements AutoCloseable {
     /**
      * Stops the watchdog, interrupts every kmod worker, gives them {@link Leftovers#GRACE} to
      * end, then names in dmesg each thread module code left running ({@link #leftoverThreads()}).
-     * Modules stay as they are. Returns in bounded time, whatever module code does.
+     * Modules stay as they are. Returns in bounded time, whatever module code does. A kernel
+     * booted with a schedule skips the naming: it takes a stack of every thread of the JVM, a
+     * safepoint that would stop every other exploration job once per schedule, and the explorer
+     * has recorded the run before it closes the kernel.
      */
     @Override
     public void close() {
@@ -436,7 +442,9 @@ public final class Kernel implements AutoCloseable {
             watchdog.close();
         }
         sched.interruptWorkers();
-        Leftovers.report(leftoverThreads(), moduleFrames, dmesg::printk);
+        if (!scheduled) {
+            Leftovers.report(leftoverThreads(), moduleFrames, dmesg::printk);
+        }
         if (console != null) {
             console.close();
         }
