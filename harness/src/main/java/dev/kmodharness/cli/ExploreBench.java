@@ -17,7 +17,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * ({@code modprobe i915 enable_gvt=1}) and on the race of {@code modprobe kvmgt &} with
  * {@code modprobe i915 enable_gvt=1 &}, over the gvt-request set: random schedules (a fixed
  * number per round), rounds after warm-up ones, the median; and the heap in use after each
- * round (after a GC), to show that what a schedule leaves behind is collected.
+ * round (after a GC), to show that what a schedule leaves behind is collected; and the process's
+ * CPU use per round, JIT compiler and GC threads included, to show how much of the cores one job takes.
  */
 @Command(name = "explore", mixinStandardHelpOptions = true,
         description = "Schedules per second of explore on the seed scenario and on the kvmgt/i915 race.")
@@ -59,23 +60,33 @@ final class ExploreBench implements Callable<Integer> {
                 .schedules(schedules).jobs(jobs).build();
         List<Long> perSecond = new ArrayList<>();
         List<Long> heap = new ArrayList<>();
+        List<Long> cpuPercent = new ArrayList<>();
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         for (int round = 0; round < warmup + rounds; round++) {
             long start = System.nanoTime();
+            long cpuStart = processCpuNanos(os);
             Exploration found = explorer.explore();
             long took = System.nanoTime() - start;
+            long cpu = processCpuNanos(os) - cpuStart;
             if (found.schedules() != schedules) {
                 throw new IllegalStateException("ran " + found.schedules() + " schedules, not " + schedules);
             }
             if (round >= warmup) {
                 perSecond.add(Math.round(schedules * 1e9 / took));
+                cpuPercent.add(Math.round(100.0 * cpu / took));
                 BenchSupport.settle();
                 Runtime rt = Runtime.getRuntime();
                 heap.add((rt.totalMemory() - rt.freeMemory()) / (1 << 20));
             }
         }
         out.printf("%s: %d schedules a round, %d rounds after %d warm-up, --jobs %d: median %.0f schedules/s "
-                + "(rounds: %s); heap in use after each round: %s MiB%n", name, schedules, rounds, warmup, jobs,
-                BenchSupport.median(perSecond), perSecond, heap);
+                + "(rounds: %s); the process's CPU use, in %% of one core: %s; heap in use after each round: %s MiB%n",
+                name, schedules, rounds, warmup, jobs, BenchSupport.median(perSecond), perSecond, cpuPercent, heap);
         out.flush();
+    }
+
+    /** The JVM's CPU time so far, all threads (JIT and GC included); -1 where the JVM does not say. */
+    private static long processCpuNanos(java.lang.management.OperatingSystemMXBean os) {
+        return os instanceof com.sun.management.OperatingSystemMXBean hotspot ? hotspot.getProcessCpuTime() : -1;
     }
 }
