@@ -185,20 +185,27 @@ class KmodToolsTextTest {
     void printModulesFlagsEachModuleAndNamesTheLastUnloaded(Release release) throws Exception {
         plugin("gone").license("Proprietary").exit().writeTo(dir);
         plugin("p").license("Proprietary").exports("p_sym").writeTo(dir);
-        plugin("user").license("GPL").imports("p", "p_sym")
-                .resource(ClassFiles.entryName("kmodtest.user.Probe"),
+        oopsingUser(plugin("user").license("GPL").imports("p", "p_sym"));
+        assertEquals("Modules linked in: user(P+) p(P) [last unloaded: "
+                + (release == Release.V5_15 ? "gone" : "gone(P)") + "]", modulesLinkedIn(release));
+    }
+
+    /** Writes {@code user}, whose init schedules work that oopses, then msleeps while it does. */
+    private void oopsingUser(PluginBuilder user) {
+        user.resource(ClassFiles.entryName("kmodtest.user.Probe"),
                         InitSteps.runnableClass("kmodtest.user.Probe", throwsNew(IllegalStateException.class, "x")))
                 .does(schedulesWork("kmodtest.user.Probe")).msleep(1000).writeTo(dir);
+    }
+
+    /** The oops's "Modules linked in:" line after gone is loaded and unloaded and user loaded. */
+    private String modulesLinkedIn(Release release) throws Exception {
         try (Kernel kernel = boot(dir, release)) {
             assertEquals(0, kernel.modprobe("gone").status());
             assertEquals(0, kernel.rmmod("gone"));
             assertEquals(0, kernel.modprobe("user").status());
             assertTrue(kernel.awaitIdle());
-
-            String linked = kernel.dmesgRecords().stream().map(Dmesg.Record::text)
+            return kernel.dmesgRecords().stream().map(Dmesg.Record::text)
                     .filter(l -> l.startsWith("Modules linked in:")).findFirst().orElseThrow();
-            assertEquals("Modules linked in: user(P+) p(P) [last unloaded: "
-                    + (release == Release.V5_15 ? "gone" : "gone(P)") + "]", linked);
         }
     }
 
@@ -207,19 +214,8 @@ class KmodToolsTextTest {
     @EnumSource(Release.class)
     void theLastUnloadedUntaintedModuleIsItsNameAlone(Release release) throws Exception {
         plugin("gone").license("GPL").exit().writeTo(dir);
-        plugin("user").license("GPL")
-                .resource(ClassFiles.entryName("kmodtest.user.Probe"),
-                        InitSteps.runnableClass("kmodtest.user.Probe", throwsNew(IllegalStateException.class, "x")))
-                .does(schedulesWork("kmodtest.user.Probe")).msleep(1000).writeTo(dir);
-        try (Kernel kernel = boot(dir, release)) {
-            assertEquals(0, kernel.modprobe("gone").status());
-            assertEquals(0, kernel.rmmod("gone"));
-            assertEquals(0, kernel.modprobe("user").status());
-            assertTrue(kernel.awaitIdle());
-
-            assertTrue(kernel.dmesgRecords().stream().map(Dmesg.Record::text)
-                    .anyMatch("Modules linked in: user(+) [last unloaded: gone]"::equals), kernel.dmesg()::toString);
-        }
+        oopsingUser(plugin("user").license("GPL"));
+        assertEquals("Modules linked in: user(+) [last unloaded: gone]", modulesLinkedIn(release));
     }
 
     /**
