@@ -5,7 +5,6 @@ import dev.kmodharness.kmod.Depmod;
 import dev.kmodharness.kmod.KmodRequests;
 import dev.kmodharness.kmod.Modprobe;
 import dev.kmodharness.lockdep.DeadlockError;
-import dev.kmodharness.lockdep.DeadlockPolicy;
 import dev.kmodharness.lockdep.DeadlockReport;
 import dev.kmodharness.lockdep.ListenerGuard;
 import dev.kmodharness.log.Console;
@@ -40,7 +39,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -460,248 +458,14 @@ public final class Kernel implements AutoCloseable {
         return Leftovers.find(moduleFrames, modules::classLoader);
     }
 
-    /** The kernel's configuration: each setting one method; {@link #build()} boots. */
-    public static final class Builder {
-        private Path modules;
-        private final List<String> builtins = new ArrayList<>();
-        private ClockMode clock = ClockMode.VIRTUAL;
-        private double timeScale = 1.0 / 120;
-        private Duration symbolTimeout = Duration.ofSeconds(30);
-        private int kmodConcurrentMax = 50;
-        private String modprobePath = KmodRequests.MODPROBE_PATH;
-        private int logLines = 1 << 16;
-        private int timingRecords = 1 << 16;
-        private DeadlockPolicy deadlockPolicy = DeadlockPolicy.REPORT;
-        private Consumer<DeadlockReport> onDeadlock = report -> { };
-        private boolean gate = true;
-        private Duration watchdog = Duration.ofSeconds(2);
-        private Duration softLockup = Duration.ofSeconds(4);
-        private Consumer<String> console;
-        private Duration hungTaskTimeout = Duration.ofSeconds(4);
-        private Consumer<ModuleEvent> notifier = event -> { };
-        private boolean asyncProbe;
-        private boolean initcallDebug;
-        private Release release = Release.V5_15;
-        private int hz = Jiffies.DEFAULT_HZ;
-        private ScheduleControl schedule;
-        private Kthreadd kthreadd;
-        private Depmod depmod;
+    /** The kernel's configuration: each setting one method (see {@link BootParams}); {@link #build()} boots. */
+    public static final class Builder extends BootParams<Builder> {
 
         private Builder() {
         }
 
-        /**
-         * The kernel release (with the kmod of its time) whose rules apply where they changed:
-         * {@link Release#V5_15}, the seed's (the default), or {@link Release#V6_12}.
-         */
-        public Builder release(Release release) {
-            this.release = Objects.requireNonNull(release, "release");
-            return this;
-        }
-
-        /**
-         * Boots with a schedule: one task runs at a time and {@code control} picks, at every
-         * harness event, which runnable task runs the next step (see {@code dev.kmodharness.explore}).
-         * Needs the virtual clock; the watchdog is off (the explorer bounds stalls itself).
-         */
-        public Builder schedule(ScheduleControl control) {
-            this.schedule = Objects.requireNonNull(control, "control");
-            return this;
-        }
-
-        /**
-         * Where the threads of this kernel's tasks come from: a {@link Kthreadd#pooled pool}
-         * shared by kernels booted one after another reuses a task's thread once the task ends,
-         * instead of starting a JVM thread per task. By default each task gets a new thread.
-         */
-        public Builder kthreadd(Kthreadd threads) {
-            this.kthreadd = Objects.requireNonNull(threads, "threads");
-            return this;
-        }
-
-        /**
-         * CONFIG_HZ: 100, 250 (the default, the seed's), 300 or 1000. Timeouts are counted in
-         * jiffies and fire through the timer wheel, which rounds them up per level.
-         *
-         * @throws IllegalArgumentException for another value
-         */
-        public Builder hz(int hz) {
-            new Jiffies(hz);
-            this.hz = hz;
-            return this;
-        }
-
-        /**
-         * The modules directory as an index already read ({@link Depmod#scan}): many kernels
-         * booted on one directory read its module images once. Sets {@link #modules} too.
-         */
-        public Builder depmod(Depmod index) {
-            this.depmod = Objects.requireNonNull(index, "index");
-            this.modules = index.dir();
-            return this;
-        }
-
-        /** The modules directory, like /lib/modules/VERSION: every JAR under it is indexed. */
-        public Builder modules(Path dir) {
-            this.modules = Objects.requireNonNull(dir, "dir");
-            return this;
-        }
-
-        /** Modules built into the kernel image, inited at boot in the order given. */
-        public Builder builtin(String... names) {
-            builtins.addAll(List.of(names));
-            return this;
-        }
-
-        /** VIRTUAL (the default: timeouts cost nothing) or REAL (scaled wall-clock time). */
-        public Builder clock(ClockMode mode) {
-            this.clock = Objects.requireNonNull(mode, "mode");
-            return this;
-        }
-
-        /**
-         * For the REAL clock: real seconds per kernel second. The default, 1/120, runs the
-         * seed's 120 s of waits in about a second.
-         */
-        public Builder timeScale(double realPerKernel) {
-            if (!(realPerKernel > 0) || Double.isInfinite(realPerKernel)) {
-                throw new IllegalArgumentException("time scale must be positive: " + realPerKernel);
-            }
-            this.timeScale = realPerKernel;
-            return this;
-        }
-
-        /** resolve_symbol_wait's timeout per symbol, in kernel time; 30 s as in the kernel. */
-        public Builder symbolTimeout(Duration timeout) {
-            this.symbolTimeout = Objects.requireNonNull(timeout, "timeout");
-            return this;
-        }
-
-        /** kmod_concurrent_max: modprobe runs at once; 50 as in the kernel. */
-        public Builder kmodConcurrentMax(int max) {
-            if (max < 1) {
-                throw new IllegalArgumentException("kmod_concurrent_max must be at least 1: " + max);
-            }
-            this.kmodConcurrentMax = max;
-            return this;
-        }
-
-        /** /proc/sys/kernel/modprobe; empty or any other path than /sbin/modprobe fails with -ENOENT. */
-        public Builder modprobePath(String path) {
-            this.modprobePath = Objects.requireNonNull(path, "path");
-            return this;
-        }
-
-        /** What a wait that closes a cycle does: REPORT (the default) or FAIL_FAST (-EDEADLK). */
-        public Builder deadlockPolicy(DeadlockPolicy policy) {
-            this.deadlockPolicy = Objects.requireNonNull(policy, "policy");
-            return this;
-        }
-
-        /**
-         * Receives each new cycle of the wait-for graph the moment it closes, on the thread
-         * closing it, with the kernel lock held: it must return quickly and not call the kernel.
-         */
-        public Builder onDeadlock(Consumer<DeadlockReport> listener) {
-            this.onDeadlock = Objects.requireNonNull(listener, "listener");
-            return this;
-        }
-
-        /**
-         * The COMING gate: on (the default), the kernel's rule; off, a COMING module's symbols
-         * and classes pass, as in a plain JVM plugin system, and a thread needing a class whose
-         * initialization is running blocks in the JVM with no timeout (the cycle is reported).
-         */
-        public Builder gate(boolean on) {
-            this.gate = on;
-            return this;
-        }
-
-        /**
-         * How long, in real time, virtual time may be held back by a task blocked outside the
-         * harness before the watchdog reports it in dmesg; zero turns the watchdog off.
-         */
-        public Builder watchdog(Duration period) {
-            if (period.isNegative()) {
-                throw new IllegalArgumentException("negative watchdog period: " + period);
-            }
-            this.watchdog = period;
-            return this;
-        }
-
-        /**
-         * The kernel's console: each printk line, as dmesg prints it, goes to {@code sink} as
-         * soon as it is logged, in order, on a console thread. None by default.
-         */
-        public Builder console(Consumer<String> sink) {
-            this.console = Objects.requireNonNull(sink, "sink");
-            return this;
-        }
-
-        /**
-         * The soft-lockup threshold (kernel/watchdog.c; the kernel's, 20 s): a task running
-         * module code, its CPU time rising, this long of real time without a harness wait is
-         * reported and {@link Kernel#awaitIdle()} stops waiting for it. Default 4 s; zero is off.
-         */
-        public Builder softLockup(Duration threshold) {
-            if (threshold.isNegative()) {
-                throw new IllegalArgumentException("negative soft-lockup threshold: " + threshold);
-            }
-            this.softLockup = threshold;
-            return this;
-        }
-
-        /**
-         * kernel.hung_task_timeout_secs (kernel/hung_task.c; the kernel's, 120 s): a task blocked
-         * this long of real time in module code outside any harness wait is reported and
-         * {@link Kernel#awaitIdle()} stops waiting for it. Default 4 s; zero is off.
-         */
-        public Builder hungTaskTimeout(Duration timeout) {
-            if (timeout.isNegative()) {
-                throw new IllegalArgumentException("negative hung task timeout: " + timeout);
-            }
-            this.hungTaskTimeout = timeout;
-            return this;
-        }
-
-        /**
-         * The kernel parameter initcall_debug: dmesg gets {@code calling  NAME @ PID} before and
-         * {@code initcall NAME returned R after N usecs} after every init (kernel time).
-         */
-        public Builder initcallDebug(boolean on) {
-            this.initcallDebug = on;
-            return this;
-        }
-
-        /**
-         * How many loads {@link Kernel#timings()} keeps (default 65,536); past that the oldest
-         * finished load is dropped, as the printk ring drops its oldest lines.
-         *
-         * @throws IllegalArgumentException when {@code max} is less than 1
-         */
-        public Builder timingRecords(int max) {
-            if (max < 1) {
-                throw new IllegalArgumentException("timing records must be at least 1: " + max);
-            }
-            this.timingRecords = max;
-            return this;
-        }
-
-        /**
-         * The kernel parameter module.async_probe: every module's init skips
-         * async_synchronize_full unless loaded with {@code async_probe=0}. Off by default.
-         */
-        public Builder asyncProbe(boolean on) {
-            this.asyncProbe = on;
-            return this;
-        }
-
-        /**
-         * The module notifier chain: hears every module go COMING, LIVE and GOING, with the
-         * kernel lock held (it must return quickly and not call the kernel).
-         */
-        public Builder notifier(Consumer<ModuleEvent> listener) {
-            this.notifier = Objects.requireNonNull(listener, "listener");
+        @Override
+        Builder self() {
             return this;
         }
 
