@@ -444,14 +444,19 @@ public final class InitSteps {
             code.visitMethodInsn(Opcodes.INVOKESTATIC, KMOD, "param", "(Ljava/lang/String;)Ljava/lang/String;", false);
             code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/String", "equals", "(Ljava/lang/Object;)Z", false);
             code.visitJumpInsn(Opcodes.IFEQ, goOn);
-            code.visitTypeInsn(Opcodes.NEW, MODULE_INIT_EXCEPTION);
-            code.visitInsn(Opcodes.DUP);
-            code.visitLdcInsn(errno);
-            code.visitMethodInsn(Opcodes.INVOKESPECIAL, MODULE_INIT_EXCEPTION, "<init>", "(I)V", false);
-            code.visitInsn(Opcodes.ATHROW);
+            throwInitFailure(code, errno);
             code.visitLabel(goOn);
             code.visitFrame(Opcodes.F_SAME, 0, null, 0, null);
         });
+    }
+
+    /** Emits {@code throw new ModuleInitException(errno)}: init fails with that errno. */
+    static void throwInitFailure(MethodVisitor code, int errno) {
+        code.visitTypeInsn(Opcodes.NEW, MODULE_INIT_EXCEPTION);
+        code.visitInsn(Opcodes.DUP);
+        code.visitLdcInsn(errno);
+        code.visitMethodInsn(Opcodes.INVOKESPECIAL, MODULE_INIT_EXCEPTION, "<init>", "(I)V", false);
+        code.visitInsn(Opcodes.ATHROW);
     }
 
     /** Step: {@code System.out.close(); System.err.close();}: the streams every later print would use. */

@@ -103,7 +103,6 @@ public final class PluginBuilder {
 
     private static final String KMOD = "dev/kmodharness/api/Kmod";
     private static final String EXPORT_DESCRIPTOR = "Ldev/kmodharness/api/Export;";
-    private static final String MODULE_INIT_EXCEPTION = "dev/kmodharness/api/ModuleInitException";
 
     private static final Set<String> RESERVED = Set.of(
             "abstract", "assert", "boolean", "break", "byte", "case", "catch", "char", "class",
@@ -327,13 +326,7 @@ public final class PluginBuilder {
         if (errno == 0) {
             throw new IllegalArgumentException("an init failure needs a non-zero errno");
         }
-        step(code -> {
-            code.visitTypeInsn(Opcodes.NEW, MODULE_INIT_EXCEPTION);
-            code.visitInsn(Opcodes.DUP);
-            code.visitLdcInsn(errno);
-            code.visitMethodInsn(Opcodes.INVOKESPECIAL, MODULE_INIT_EXCEPTION, "<init>", "(I)V", false);
-            code.visitInsn(Opcodes.ATHROW);
-        });
+        step(code -> InitSteps.throwInitFailure(code, errno));
         finalStep = "fails(" + errno + ")";
         return this;
     }

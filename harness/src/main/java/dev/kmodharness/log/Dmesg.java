@@ -124,14 +124,8 @@ public final class Dmesg {
      */
     private static StringBuilder stamp(StringBuilder out, long nanos, int width) {
         String secs = Long.toString(nanos / 1_000_000_000L);
-        for (int i = secs.length(); i < width; i++) {
-            out.append(' ');
-        }
-        out.append(secs).append('.');
         String micros = Long.toString((nanos / 1_000L) % 1_000_000L);
-        for (int i = micros.length(); i < 6; i++) {
-            out.append('0');
-        }
-        return out.append(micros);
+        return out.append(" ".repeat(Math.max(0, width - secs.length()))).append(secs).append('.')
+                .append("0".repeat(6 - micros.length())).append(micros);
     }
 }

@@ -23,21 +23,14 @@ public final class Procfs {
         for (ModuleInfo mod : modules) {
             // %-19s %8d  %d, by hand: String.format costs more than the rest of a short schedule
             String size = Long.toString(mod.size());
-            pad(out.append(mod.name()), 19 - mod.name().length()).append(' ');
-            pad(out, 8 - size.length()).append(size).append("  ").append(mod.refcnt());
+            out.append(mod.name()).append(" ".repeat(Math.max(0, 19 - mod.name().length()))).append(' ')
+                    .append(" ".repeat(Math.max(0, 8 - size.length()))).append(size).append("  ").append(mod.refcnt());
             if (!mod.holders().isEmpty()) {
                 out.append(' ').append(String.join(",", mod.holders()));
             }
             out.append('\n');
         }
         return out.toString();
-    }
-
-    private static StringBuilder pad(StringBuilder out, int spaces) {
-        for (int i = 0; i < spaces; i++) {
-            out.append(' ');
-        }
-        return out;
     }
 
     /**

@@ -120,11 +120,9 @@ public final class Kthreadd implements AutoCloseable {
 
         /** Runs {@code body} on this thread: starts it, or wakes it from the pool. */
         void start(Runnable body) {
+            hand(body);
             if (thread.getState() == Thread.State.NEW) {
-                hand(body);
                 thread.start();
-            } else {
-                hand(body);
             }
         }
 
